@@ -1,0 +1,184 @@
+// Optimistic appliers: what each queued mutation does to the tablet's own tables right
+// away, so the screen shows the sale or the check-in before the server has it. They
+// mirror the server's rules closely enough for the counter (totals by the shared money
+// rules, stock by recipes, waitlists, credits); the server stays authoritative, and after
+// every pull its rows replace these guesses (DESIGN §6 Confirmation and local state).
+import { orderTotals, pointsEarned } from '../../shared/domain/money.ts';
+import { ORDER_STATUS_RANK } from '../../shared/mutators/orders.ts';
+import type { LocalWriter, Row } from './writer.ts';
+
+export interface ApplyContext {
+  deviceId: string;
+  locationId: string;
+  organizationId: string;
+  staffId: string;
+  clientTime: string;
+  /** `<clientId>:<mutationId>`: derived rows get ids from it, so a re-apply reuses them. */
+  key: string;
+}
+
+type Applier = (w: LocalWriter, a: any, c: ApplyContext) => Promise<void>;
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+
+async function location(w: LocalWriter, c: ApplyContext) {
+  return (await w.get('locations', c.locationId)) ?? { tax_rate_bps: 0, loyalty_points_per_dollar: 0 };
+}
+
+async function moveStock(w: LocalWriter, c: ApplyContext, itemId: string, delta: number, reason: string, n: number, orderId?: string) {
+  if (!delta) return;
+  await w.put('stock_movements', { id: `${c.key}:${n}`, location_id: c.locationId, item_id: itemId, delta, reason, order_id: orderId ?? null, created_at: c.clientTime });
+  const level = await w.get('stock_levels', itemId);
+  await w.put('stock_levels', { id: itemId, location_id: c.locationId, quantity: num(level?.quantity) + delta, version: level?.version ?? 0 });
+}
+
+async function openDrawer(w: LocalWriter, c: ApplyContext) {
+  return (await w.where('drawer_sessions', 'device_id', c.deviceId)).find((d) => d.status === 'open');
+}
+
+async function balance(w: LocalWriter, table: 'loyalty_ledger' | 'credit_ledger', index: string, id: string, field: string) {
+  return (await w.where(table, index, id)).reduce((s, r) => s + num(r[field]), 0);
+}
+
+async function liveCount(w: LocalWriter, sessionId: string) {
+  return (await w.where('bookings', 'session_id', sessionId)).filter((b) => b.status === 'booked' || b.status === 'checked_in').length;
+}
+
+export const appliers: Record<string, Applier> = {
+  async 'order.create'(w, a, c) {
+    const loc = await location(w, c);
+    const lines = [];
+    const usage = new Map<string, number>();
+    for (const it of a.items) {
+      const p = await w.get('products', it.productId);
+      const mods = [];
+      for (const mid of it.modifierIds) {
+        const m = await w.get('modifiers', mid);
+        mods.push({ id: mid, name: m?.name ?? '?', priceDeltaCents: num(m?.price_delta_cents) });
+        for (const r of await w.where('recipe_lines', 'modifier_id', mid)) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
+      }
+      for (const r of await w.where('recipe_lines', 'product_id', it.productId)) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
+      const taxRateBps = (p?.tax_rate_bps as number | null) ?? num(loc.tax_rate_bps);
+      lines.push({ quantity: it.quantity, unitPriceCents: it.unitPriceCents, taxRateBps });
+      await w.put('order_items', {
+        id: it.id, location_id: c.locationId, order_id: a.orderId, product_id: it.productId, name: (p?.name as string) ?? 'Item',
+        quantity: it.quantity, unit_price_cents: it.unitPriceCents, modifiers: mods, line_total_cents: it.quantity * it.unitPriceCents, tax_rate_bps: taxRateBps,
+      });
+    }
+    const t = orderTotals(lines);
+    await w.put('orders', {
+      id: a.orderId, location_id: c.locationId, device_id: c.deviceId, number: a.number, staff_id: c.staffId, customer_id: a.customerId ?? null,
+      status: 'received', payment_status: 'unpaid', subtotal_cents: t.subtotalCents, discount_cents: 0, tax_cents: t.taxCents, tip_cents: 0,
+      total_cents: t.totalCents, note: a.note ?? null, client_time: c.clientTime, created_at: c.clientTime,
+    });
+    let n = 0;
+    for (const [item, used] of usage) await moveStock(w, c, item, -used, 'sale', n++, a.orderId);
+    const pts = a.customerId ? pointsEarned(t.totalCents, num(loc.loyalty_points_per_dollar)) : 0;
+    if (pts) await w.put('loyalty_ledger', { id: `${c.key}:pts`, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: pts, reason: 'earn', order_id: a.orderId });
+  },
+  async 'order.payCash'(w, a, c) {
+    const o = await w.get('orders', a.orderId);
+    if (!o) return;
+    await w.put('payments', { id: a.paymentId, location_id: c.locationId, order_id: a.orderId, method: 'cash', amount_cents: a.amountCents, tendered_cents: a.tenderedCents, status: 'succeeded', staff_id: c.staffId, device_id: c.deviceId, created_at: c.clientTime });
+    const paid = (await w.where('payments', 'order_id', a.orderId)).filter((p) => p.status === 'succeeded').reduce((s, p) => s + num(p.amount_cents), 0);
+    if (paid >= num(o.total_cents)) await w.update('orders', a.orderId, { payment_status: 'paid' });
+    const d = await openDrawer(w, c);
+    if (d) await w.put('drawer_movements', { id: `${c.key}:cash`, location_id: c.locationId, drawer_session_id: d.id, kind: 'sale', amount_cents: a.amountCents, order_id: a.orderId });
+  },
+  async 'order.markPayLater'(w, a) {
+    const o = await w.get('orders', a.orderId);
+    if (o?.payment_status === 'unpaid') await w.update('orders', a.orderId, { payment_status: 'pay_later' });
+  },
+  async 'order.setStatus'(w, a) {
+    const o = await w.get('orders', a.orderId);
+    if (o && ORDER_STATUS_RANK[a.status] > ORDER_STATUS_RANK[o.status as string]) await w.update('orders', a.orderId, { status: a.status });
+  },
+  async 'order.void'(w, a, c) {
+    const o = await w.get('orders', a.orderId);
+    if (!o || o.status === 'voided') return;
+    await w.update('orders', a.orderId, { status: 'voided', voided_at: c.clientTime });
+    let n = 0;
+    for (const m of await w.where('stock_movements', 'order_id', a.orderId)) if (m.reason === 'sale') await moveStock(w, c, m.item_id as string, -num(m.delta), 'void', n++, a.orderId);
+  },
+  async 'product.setSoldOut'(w, a, c) {
+    const cur = (await w.where('product_availability', 'product_id', a.productId))[0];
+    await w.put('product_availability', { ...(cur ?? {}), id: (cur?.id as string) ?? `${c.key}:avail`, location_id: c.locationId, product_id: a.productId, sold_out: a.soldOut, staff_id: c.staffId });
+  },
+  async 'stock.adjust'(w, a, c) {
+    await moveStock(w, c, a.itemId, a.delta, a.reason, 0);
+  },
+  async 'stock.count'(w, a, c) {
+    const level = await w.get('stock_levels', a.itemId);
+    await moveStock(w, c, a.itemId, a.countedQuantity - num(level?.quantity), 'count', 0);
+  },
+  async 'drawer.open'(w, a, c) {
+    if (await openDrawer(w, c)) return;
+    await w.put('drawer_sessions', { id: a.drawerSessionId, location_id: c.locationId, device_id: c.deviceId, opened_by_staff_id: c.staffId, opened_at: c.clientTime, opening_float_cents: a.openingFloatCents, status: 'open' });
+    await w.put('drawer_movements', { id: `${c.key}:float`, location_id: c.locationId, drawer_session_id: a.drawerSessionId, kind: 'float', amount_cents: a.openingFloatCents });
+  },
+  async 'drawer.payInOut'(w, a, c) {
+    await w.put('drawer_movements', { id: a.movementId, location_id: c.locationId, drawer_session_id: a.drawerSessionId, kind: a.kind, amount_cents: a.kind === 'pay_in' ? a.amountCents : -a.amountCents, note: a.note });
+  },
+  async 'drawer.close'(w, a, c) {
+    const s = await w.get('drawer_sessions', a.drawerSessionId);
+    if (!s || s.status !== 'open') return;
+    const expected = (await w.where('drawer_movements', 'drawer_session_id', a.drawerSessionId)).reduce((t, m) => t + num(m.amount_cents), 0);
+    await w.update('drawer_sessions', a.drawerSessionId, { status: 'closed', closed_at: c.clientTime, counted_cents: a.countedCents, expected_cents: expected, variance_cents: a.countedCents - expected });
+  },
+  async 'customer.create'(w, a, c) {
+    await w.put('customers', { id: a.customerId, organization_id: c.organizationId, name: a.name, email: a.email ?? null, phone: a.phone ?? null, code: a.code ?? null, created_at: c.clientTime });
+  },
+  async 'customer.update'(w, a) {
+    const { customerId, ...fields } = a;
+    await w.update('customers', customerId, fields);
+  },
+  async 'loyalty.redeem'(w, a, c) {
+    await w.put('loyalty_ledger', { id: a.entryId, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: -a.points, reason: 'redeem', order_id: a.orderId ?? null });
+  },
+  async 'booking.create'(w, a, c) {
+    const s = await w.get('class_sessions', a.sessionId);
+    if (!s) return;
+    const full = (await liveCount(w, a.sessionId)) >= num(s.capacity);
+    const pos = Math.max(0, ...(await w.where('bookings', 'session_id', a.sessionId)).map((b) => num(b.waitlist_position))) + 1;
+    await w.put('bookings', { id: a.bookingId, location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, status: full ? 'waitlisted' : 'booked', waitlist_position: full ? pos : null, created_at: c.clientTime });
+  },
+  async 'booking.cancel'(w, a, c) {
+    const b = await w.get('bookings', a.bookingId);
+    if (!b || (b.status !== 'booked' && b.status !== 'waitlisted')) return;
+    await w.update('bookings', a.bookingId, { status: 'cancelled', waitlist_position: null, cancelled_at: c.clientTime });
+    if (b.status !== 'booked') return;
+    const s = await w.get('class_sessions', b.session_id as string);
+    const next = (await w.where('bookings', 'session_id', b.session_id as string)).filter((x) => x.status === 'waitlisted').sort((x, y) => num(x.waitlist_position) - num(y.waitlist_position))[0];
+    if (s && next && (await liveCount(w, s.id)) < num(s.capacity)) await w.update('bookings', next.id, { status: 'booked', waitlist_position: null });
+  },
+  async 'booking.checkIn'(w, a, c) {
+    const b = await w.get('bookings', a.bookingId);
+    if (b?.status === 'checked_in') return;
+    const passes = (await w.where('customer_passes', 'customer_id', a.customerId)).filter((p) => !p.expires_at || String(p.expires_at) > c.clientTime);
+    const pass = passes.find((p) => p.id === a.passId) ?? passes.find((p) => p.kind === 'unlimited') ?? passes[0];
+    await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id: a.bookingId, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, pass_id: (pass?.id as string) ?? null });
+    if (pass && pass.kind !== 'unlimited') {
+      await w.put('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: a.bookingId });
+    }
+  },
+  async 'booking.markNoShow'(w, a) {
+    const b = await w.get('bookings', a.bookingId);
+    if (b?.status === 'booked') await w.update('bookings', a.bookingId, { status: 'no_show' });
+  },
+  async 'pass.sell'(w, a, c) {
+    const plan = await w.get('plans', a.planId);
+    if (!plan) return;
+    const days = plan.duration_days as number | null;
+    await w.put('customer_passes', { id: a.passId, organization_id: c.organizationId, customer_id: a.customerId, plan_id: a.planId, kind: plan.kind, credits_total: plan.credits ?? null, starts_at: c.clientTime, expires_at: days ? new Date(Date.parse(c.clientTime) + days * 86_400_000).toISOString() : null });
+    if (plan.credits) await w.put('credit_ledger', { id: `${c.key}:purchase`, organization_id: c.organizationId, location_id: c.locationId, pass_id: a.passId, customer_id: a.customerId, delta: plan.credits, reason: 'purchase' });
+    if (a.payment.method === 'cash') await w.put('payments', { id: a.payment.paymentId, location_id: c.locationId, order_id: null, method: 'cash', amount_cents: a.payment.amountCents, status: 'succeeded' });
+  },
+};
+
+/** Balances the screens show, from the local ledgers. */
+export const ledgers = {
+  points: (w: LocalWriter, customerId: string) => balance(w, 'loyalty_ledger', 'customer_id', customerId, 'delta_points'),
+  credits: (w: LocalWriter, passId: string) => balance(w, 'credit_ledger', 'pass_id', passId, 'delta'),
+};
+
+export type { Row };

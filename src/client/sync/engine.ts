@@ -1,0 +1,246 @@
+// The sync loop (DESIGN §6): push the outbox in order, then pull until up to date and
+// rebase. It runs on start, on reconnect, on a poke, when the page becomes visible, every
+// 30 s and after a local mutation; one round at a time; failures back off exponentially
+// with full jitter. Only the tab holding the Web Lock syncs; other tabs see its writes
+// through Dexie's live queries. The status object is what the screens' sync chip shows.
+import { SCHEMA_VERSION, type PatchOp } from '../../shared/sync/protocol.ts';
+import { clientIdOf, getMeta, setMeta, type LocalDb } from '../db/local-db.ts';
+import { rebase } from './rebase.ts';
+import { SyncHttpError, type SyncTransport } from './transport.ts';
+
+export interface Rejection {
+  id: number;
+  name: string;
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface SyncStatus {
+  online: boolean;
+  syncing: boolean;
+  leader: boolean;
+  pending: number;
+  oldestPendingAt: string | null;
+  lastError: string | null;
+  lastSyncAt: string | null;
+  persisted: boolean | null;
+  rejections: Rejection[];
+}
+
+export interface EngineOptions {
+  db: LocalDb;
+  transport: SyncTransport;
+  batchSize?: number;
+  random?: () => number;
+  periodMs?: number;
+}
+
+export class SyncEngine {
+  readonly db: LocalDb;
+  private readonly transport: SyncTransport;
+  private readonly batchSize: number;
+  private readonly random: () => number;
+  private readonly periodMs: number;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stops: (() => void)[] = [];
+  private listeners = new Set<(s: SyncStatus) => void>();
+  private pageHooks = false;
+  status: SyncStatus = { online: true, syncing: false, leader: false, pending: 0, oldestPendingAt: null, lastError: null, lastSyncAt: null, persisted: null, rejections: [] };
+
+  constructor(o: EngineOptions) {
+    this.db = o.db;
+    this.transport = o.transport;
+    // 50 keeps one push short: a push holds its location's version lock until it commits.
+    this.batchSize = o.batchSize ?? 50;
+    this.random = o.random ?? Math.random;
+    this.periodMs = o.periodMs ?? 30_000;
+  }
+
+  onStatus(fn: (s: SyncStatus) => void): () => void {
+    this.listeners.add(fn);
+    fn(this.status);
+    return () => this.listeners.delete(fn);
+  }
+
+  private async publish(patch: Partial<SyncStatus> = {}) {
+    const pending = await this.db.outbox.count();
+    const oldest = await this.db.outbox.orderBy('id').first();
+    this.status = { ...this.status, ...patch, pending, oldestPendingAt: oldest?.clientTime ?? null, rejections: (await getMeta<Rejection[]>(this.db, 'rejections')) ?? [] };
+    for (const l of this.listeners) l(this.status);
+  }
+
+  /** One round (push, then pull); concurrent calls join it and ask for one more round. */
+  sync(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.round();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async round() {
+    await this.publish({ syncing: true });
+    try {
+      await this.pushAll();
+      await this.pullAll();
+      this.failures = 0;
+      await this.publish({ syncing: false, online: true, lastError: null, lastSyncAt: new Date().toISOString() });
+    } catch (err) {
+      this.failures++;
+      const e = err instanceof SyncHttpError ? err : new SyncHttpError(0, 'CLIENT', (err as Error).message);
+      if (!(err instanceof SyncHttpError) || !e.transient) console.warn('[tandem] sync failed:', err);
+      await this.publish({ syncing: false, online: e.status !== 0 && e.status < 500, lastError: e.message });
+      this.scheduleRetry();
+      throw err;
+    }
+  }
+
+  /** Exponential backoff with full jitter: 1 s, 2 s, 4 s … up to a minute. */
+  backoffMs(): number {
+    return Math.floor(this.random() * Math.min(60_000, 1000 * 2 ** Math.min(this.failures, 16)));
+  }
+
+  private scheduleRetry() {
+    if (!this.status.leader) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.sync().catch(() => {}), this.backoffMs());
+  }
+
+  private async pushAll() {
+    for (;;) {
+      const batch = await this.db.outbox.orderBy('id').limit(this.batchSize).toArray();
+      if (!batch.length) return;
+      const clientId = await clientIdOf(this.db);
+      let res;
+      try {
+        res = await this.transport.push({
+          clientId,
+          schemaVersion: SCHEMA_VERSION,
+          mutations: batch.map((e) => ({ id: e.id, name: e.name, args: e.args, staffId: e.staffId, clientTime: e.clientTime })),
+        });
+      } catch (err) {
+        if (err instanceof SyncHttpError && (err.code === 'MUTATION_GAP' || (err.status === 403 && err.code === 'FORBIDDEN'))) {
+          // The server cannot continue this client's sequence (its database was restored, or the
+          // client id is another device's). Keep every waiting mutation and start a new client.
+          await this.restartClient();
+          continue;
+        }
+        throw err;
+      }
+      const rejected = res.results.filter((r) => r.status === 'rejected');
+      await this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
+        if (rejected.length) {
+          const byId = new Map(batch.map((e) => [e.id, e]));
+          const prev = (await getMeta<Rejection[]>(this.db, 'rejections')) ?? [];
+          const now = new Date().toISOString();
+          const add = rejected.map((r) => ({ id: r.id, name: byId.get(r.id)?.name ?? '?', code: r.error?.code ?? 'REJECTED', message: r.error?.message ?? 'Refused by the server.', at: now }));
+          await setMeta(this.db, 'rejections', [...add, ...prev].slice(0, 50));
+        }
+        await this.db.outbox.where('id').belowOrEqual(res.lastMutationId).delete();
+      });
+      if (res.lastMutationId < batch[batch.length - 1].id) return; // the server stopped early; pull, then retry
+    }
+  }
+
+  private async pullAll() {
+    const clientId = await clientIdOf(this.db);
+    let cookie = (await getMeta<string>(this.db, 'cookie')) ?? null;
+    let patch: PatchOp[] = [];
+    let last = 0;
+    for (;;) {
+      const res = await this.transport.pull({ clientId, cookie, schemaVersion: SCHEMA_VERSION });
+      if (res.patch.some((p) => p.op === 'clear')) patch = [];
+      patch.push(...res.patch);
+      cookie = res.cookie;
+      last = res.lastMutationId;
+      if (!res.more) break;
+    }
+    await rebase(this.db, patch, cookie!, last);
+  }
+
+  /** A new client id; the outbox keeps its order, renumbered from 1. */
+  async restartClient(): Promise<void> {
+    await this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
+      const all = await this.db.outbox.orderBy('id').toArray();
+      await this.db.outbox.clear();
+      all.forEach((e, i) => (e.id = i + 1));
+      await this.db.outbox.bulkAdd(all);
+      await setMeta(this.db, 'clientId', crypto.randomUUID());
+      await setMeta(this.db, 'nextMutationId', all.length + 1);
+      await setMeta(this.db, 'lastMutationId', 0);
+    });
+  }
+
+  /** Called after a local mutation: publish the new count and sync soon. */
+  notify(): void {
+    void this.publish();
+    if (this.status.leader) void this.sync().catch(() => {});
+  }
+
+  /**
+   * Become the syncing tab (Web Lock), ask for persistent storage, and sync on every
+   * trigger. Without the Web Locks API (tests, old browsers) this tab is the leader.
+   */
+  async start(): Promise<void> {
+    const g = globalThis as unknown as { navigator?: Navigator; document?: Document; addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener };
+    const nav = g.navigator;
+    try {
+      const persisted = (await nav?.storage?.persisted?.()) || (await nav?.storage?.persist?.());
+      this.status.persisted = typeof persisted === 'boolean' ? persisted : null;
+    } catch {
+      this.status.persisted = null;
+    }
+    const lead = () => {
+      this.status.leader = true;
+      const kick = () => void this.sync().catch(() => {});
+      const timer = setInterval(kick, this.periodMs);
+      const onVisible = () => g.document?.visibilityState === 'visible' && kick();
+      g.addEventListener?.('online', kick);
+      g.document?.addEventListener('visibilitychange', onVisible);
+      const stopEvents = this.transport.events?.(kick, (connected) => connected && kick());
+      this.stops.push(() => {
+        clearInterval(timer);
+        g.removeEventListener?.('online', kick);
+        g.document?.removeEventListener('visibilitychange', onVisible);
+        stopEvents?.();
+      });
+      kick();
+    };
+    if (nav?.locks) {
+      void nav.locks.request('tandem-sync', () => new Promise<void>((release) => {
+        lead();
+        this.stops.push(release);
+      }));
+    } else lead();
+    // A page kept in the back/forward cache would keep the lock and leave the next page of
+    // this tablet unable to sync: give it up on pagehide, take it again on pageshow.
+    if (!this.pageHooks && g.addEventListener) {
+      this.pageHooks = true;
+      g.addEventListener('pagehide', () => this.stop());
+      g.addEventListener('pageshow', (e: Event) => {
+        if ((e as PageTransitionEvent).persisted) void this.start();
+      });
+    }
+    await this.publish();
+  }
+
+  stop(): void {
+    for (const s of this.stops.splice(0)) s();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.status.leader = false;
+  }
+}

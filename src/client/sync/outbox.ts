@@ -1,0 +1,82 @@
+// Queuing a mutation: its optimistic effect on the local tables and its outbox entry
+// are written in ONE Dexie transaction with the next gap-free id, so a crash, a reload
+// or an update can never keep one without the other (DESIGN §6 Client side).
+import { mutatorDefs } from '../../shared/mutators/index.ts';
+import type { OutboxExport } from '../../shared/sync/protocol.ts';
+import { clientIdOf, getMeta, setMeta, type LocalDb, type OutboxEntry } from '../db/local-db.ts';
+import { appliers, type ApplyContext } from './appliers.ts';
+import { LocalWriter } from './writer.ts';
+
+export interface DeviceInfo {
+  deviceId: string;
+  locationId: string;
+  organizationId: string;
+  code: string;
+}
+
+export async function deviceInfo(db: LocalDb): Promise<DeviceInfo> {
+  const d = await getMeta<DeviceInfo>(db, 'device');
+  if (!d) throw new Error('This tablet is not registered yet.');
+  return d;
+}
+
+export function applyContext(d: DeviceInfo, clientId: string, e: OutboxEntry): ApplyContext {
+  return { deviceId: d.deviceId, locationId: d.locationId, organizationId: d.organizationId, staffId: e.staffId, clientTime: e.clientTime, key: `${clientId}:${e.id}` };
+}
+
+/** Queues a mutation and applies it locally; returns its id. Bad args throw: they are a bug in the screen. */
+export async function mutate(db: LocalDb, name: string, args: unknown, staffId: string): Promise<number> {
+  const [id] = await mutateMany(db, [{ name, args }], staffId);
+  return id;
+}
+
+/**
+ * Queues several mutations that belong together (a sale and its payment) in ONE
+ * transaction: after a crash either all of them are on the tablet or none is.
+ */
+export async function mutateMany(db: LocalDb, list: { name: string; args: unknown }[], staffId: string): Promise<number[]> {
+  const parsed = list.map(({ name, args }) => {
+    const def = mutatorDefs.get(name);
+    const apply = appliers[name];
+    if (!def || !apply) throw new Error(`Unknown mutation ${name}`);
+    return { name, args: def.args.parse(args), apply };
+  });
+  const clientId = await clientIdOf(db);
+  const device = await deviceInfo(db);
+  return db.transaction('rw', db.writableTables, async () => {
+    let id = (await getMeta<number>(db, 'nextMutationId')) ?? 1;
+    const ids: number[] = [];
+    const w = new LocalWriter(db);
+    for (const m of parsed) {
+      const entry: OutboxEntry = { id, name: m.name, args: m.args, staffId, clientTime: new Date().toISOString() };
+      await m.apply(w, m.args, applyContext(device, clientId, entry));
+      await db.outbox.add(entry);
+      ids.push(id++);
+    }
+    await setMeta(db, 'nextMutationId', id);
+    return ids;
+  });
+}
+
+/** The next order number of this tablet (A-0001, A-0002, …), kept with the outbox. */
+export async function nextOrderSequence(db: LocalDb): Promise<number> {
+  return db.transaction('rw', db.meta, async () => {
+    const n = ((await getMeta<number>(db, 'orderSeq')) ?? 0) + 1;
+    await setMeta(db, 'orderSeq', n);
+    return n;
+  });
+}
+
+
+/** The waiting mutations as a file a manager can import elsewhere (DESIGN §6). */
+export async function exportOutbox(db: LocalDb): Promise<OutboxExport> {
+  const device = await deviceInfo(db);
+  return {
+    kind: 'tandem-outbox',
+    version: 1,
+    clientId: await clientIdOf(db),
+    deviceId: device.deviceId,
+    exportedAt: new Date().toISOString(),
+    mutations: await db.outbox.orderBy('id').toArray(),
+  };
+}

@@ -1,0 +1,40 @@
+// After a pull: put the server's rows back wherever a pending mutation had changed them,
+// apply the server's patch, drop what the server has confirmed, and re-apply what is
+// still pending on top (DESIGN §6). All in one Dexie transaction, so the screens never
+// see a half-applied state. A mutation the server rejected is confirmed too (its id is
+// ≤ lastMutationId), so its optimistic effect disappears here.
+import { SYNCED_TABLE_NAMES, type PatchOp, type SyncedTable } from '../../shared/sync/protocol.ts';
+import { clientIdOf, setMeta, type LocalDb } from '../db/local-db.ts';
+import { appliers } from './appliers.ts';
+import { applyContext, deviceInfo } from './outbox.ts';
+import { LocalWriter } from './writer.ts';
+
+const SYNCED = new Set<string>(SYNCED_TABLE_NAMES);
+
+export async function rebase(db: LocalDb, patch: PatchOp[], cookie: string, lastMutationId: number): Promise<void> {
+  const clientId = await clientIdOf(db);
+  const device = await deviceInfo(db);
+  await db.transaction('rw', db.writableTables, async () => {
+    // 1. The server's truth back under every row a pending mutation touched.
+    for (const s of await db.shadow.toArray()) {
+      if (s.row) await db.rows(s.table).put(s.row);
+      else await db.rows(s.table).delete(s.rowId);
+    }
+    await db.shadow.clear();
+    // 2. The patch.
+    for (const op of patch) {
+      if (op.op === 'clear') for (const t of SYNCED_TABLE_NAMES) await db.rows(t).clear();
+      else if (!SYNCED.has(op.table)) continue; // a table this app version does not know
+      else if (op.op === 'put') await db.rows(op.table as SyncedTable).put(op.row);
+      else await db.rows(op.table as SyncedTable).delete(op.id);
+    }
+    // 3. Confirmed mutations leave the outbox; 4. the rest are applied again, in order.
+    await db.outbox.where('id').belowOrEqual(lastMutationId).delete();
+    const w = new LocalWriter(db);
+    for (const e of await db.outbox.orderBy('id').toArray()) {
+      await appliers[e.name]?.(w, e.args, applyContext(device, clientId, e));
+    }
+    await setMeta(db, 'cookie', cookie);
+    await setMeta(db, 'lastMutationId', lastMutationId);
+  });
+}

@@ -1,0 +1,51 @@
+// The only way an optimistic applier writes the local tables: before a row is changed for
+// the first time since the last pull, its server copy is kept in `shadow`, so a pull can
+// restore the server's truth and re-apply whatever is still pending (DESIGN §6).
+import type { LocalDb } from '../db/local-db.ts';
+import type { SyncedTable } from '../../shared/sync/protocol.ts';
+
+export type Row = Record<string, unknown> & { id: string };
+
+export class LocalWriter {
+  readonly db: LocalDb;
+  private readonly seen = new Set<string>();
+
+  constructor(db: LocalDb) {
+    this.db = db;
+  }
+
+  private async keep(table: SyncedTable, id: string) {
+    const key = `${table}:${id}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (await this.db.shadow.get(key)) return;
+    const row = (await this.db.rows(table).get(id)) ?? null;
+    await this.db.shadow.put({ key, table, rowId: id, row });
+  }
+
+  async get(table: SyncedTable, id: string): Promise<Row | undefined> {
+    const r = (await this.db.rows(table).get(id)) as Row | undefined;
+    return r && !r.deleted ? r : undefined;
+  }
+
+  async where(table: SyncedTable, index: string, value: string): Promise<Row[]> {
+    const rows = (await this.db.rows(table).where(index).equals(value).toArray()) as Row[];
+    return rows.filter((r) => !r.deleted);
+  }
+
+  async all(table: SyncedTable): Promise<Row[]> {
+    return ((await this.db.rows(table).toArray()) as Row[]).filter((r) => !r.deleted);
+  }
+
+  async put(table: SyncedTable, row: Row): Promise<void> {
+    await this.keep(table, row.id);
+    await this.db.rows(table).put({ version: 0, deleted: false, ...row });
+  }
+
+  async update(table: SyncedTable, id: string, patch: Record<string, unknown>): Promise<void> {
+    const cur = await this.get(table, id);
+    if (!cur) return;
+    await this.keep(table, id);
+    await this.db.rows(table).put({ ...cur, ...patch });
+  }
+}

@@ -1,0 +1,106 @@
+// POST /api/sync/pull (DESIGN §6). The cookie is the device's location version and its
+// organization's version. Versions are taken under a row lock inside each writer's
+// transaction, so they follow commit order: every row a later pull can see has a version
+// above any cookie handed out before it committed, and no transaction is skipped.
+// A pull reads in one REPEATABLE READ snapshot so its rows and its versions agree.
+import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type PullRequest, type PullResponse, type SyncedTable } from '../../shared/sync/protocol.ts';
+import { enterClaims, getDb, translateDbError, type Db, type Tx } from '../db/index.ts';
+import type { DeviceIdentity } from './push.ts';
+
+export const DEFAULT_PAGE_SIZE = 2000;
+
+interface Cookie {
+  s: number;
+  l: number;
+  o: number;
+  /** Set while a full snapshot is being paged: its later pages skip tombstones too. */
+  f?: 1;
+}
+
+export function encodeCookie(c: Cookie): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...c })).toString('base64url');
+}
+
+export function decodeCookie(raw: string | null): Cookie | null {
+  if (!raw) return null;
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (c?.v !== 1 || ![c.s, c.l, c.o].every((n) => Number.isSafeInteger(n) && n >= 0)) return null;
+    return { s: c.s, l: c.l, o: c.o, ...(c.f === 1 ? { f: 1 as const } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+const LOCATION_TABLES = (Object.keys(SYNCED_TABLES) as SyncedTable[]).filter((t) => SYNCED_TABLES[t] === 'location');
+const ORG_TABLES = (Object.keys(SYNCED_TABLES) as SyncedTable[]).filter((t) => SYNCED_TABLES[t] === 'org');
+
+type Row = Record<string, unknown> & { id: string; version: number; deleted: boolean };
+
+/** Rows of one scope with since < version ≤ upto, the first `limit` by version across all tables. */
+async function stream(
+  tx: Tx,
+  tables: SyncedTable[],
+  scope: 'location' | 'org',
+  scopeId: string,
+  since: number,
+  upto: number,
+  limit: number,
+  full: boolean,
+): Promise<{ rows: { table: SyncedTable; row: Row }[]; truncated: boolean }> {
+  const all: { table: SyncedTable; row: Row }[] = [];
+  for (const table of tables) {
+    const own = table === 'locations' || table === 'organizations';
+    const col = own ? 'id' : scope === 'location' ? 'location_id' : 'organization_id';
+    // A full snapshot has no use for tombstones: the client starts from clear.
+    const { rows } = await tx.query<Row>(
+      `select * from public.${table} where ${col} = $1 and version > $2 and version <= $3 ${full ? 'and not deleted' : ''}
+       order by version limit $4`,
+      [scopeId, since, upto, limit + 1],
+    );
+    for (const row of rows) all.push({ table, row });
+  }
+  all.sort((a, b) => a.row.version - b.row.version);
+  return { rows: all.slice(0, limit), truncated: all.length > limit };
+}
+
+function toOp(table: SyncedTable, row: Row): PatchOp {
+  if (row.deleted) return { op: 'del', table, id: row.id };
+  return { op: 'put', table, row: JSON.parse(JSON.stringify(row)) };
+}
+
+export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pageSize = DEFAULT_PAGE_SIZE): Promise<PullResponse> {
+  const d = db ?? (await getDb());
+  try {
+    return await d.transaction(async (tx) => {
+      await tx.query('set transaction isolation level repeatable read');
+      await enterClaims(tx, { role: 'authenticated', sub: device.deviceId, device_id: device.deviceId });
+      const { rows: v } = await tx.query<{ location_version: number; org_version: number }>(`select * from app.current_versions()`);
+      const now = { l: v[0].location_version, o: v[0].org_version };
+      let cookie = decodeCookie(req.cookie);
+      // Unknown, foreign-schema, or "from the future" (a restored database) cookies resync from scratch.
+      if (cookie && (cookie.s !== SCHEMA_VERSION || req.schemaVersion !== SCHEMA_VERSION || cookie.l > now.l || cookie.o > now.o)) cookie = null;
+      const fresh = cookie === null;
+      const full = fresh || cookie?.f === 1;
+      const since = cookie ?? { s: SCHEMA_VERSION, l: 0, o: 0 };
+      const patch: PatchOp[] = fresh ? [{ op: 'clear' }] : [];
+
+      const loc = await stream(tx, LOCATION_TABLES, 'location', device.locationId, since.l, now.l, pageSize, full);
+      for (const r of loc.rows) patch.push(toOp(r.table, r.row));
+      let next: Cookie = { s: SCHEMA_VERSION, l: loc.truncated ? loc.rows[loc.rows.length - 1].row.version : now.l, o: since.o };
+      let more = loc.truncated;
+      if (!loc.truncated) {
+        const org = await stream(tx, ORG_TABLES, 'org', device.organizationId, since.o, now.o, Math.max(1, pageSize - loc.rows.length), full);
+        for (const r of org.rows) patch.push(toOp(r.table, r.row));
+        next = { ...next, o: org.truncated ? org.rows[org.rows.length - 1].row.version : now.o };
+        more = org.truncated;
+      }
+      // `clear` comes only with the first page of a snapshot; its other pages carry f.
+      if (full && more) next.f = 1;
+      const { rows: lm } = await tx.query<{ last: number }>(`select app.client_last_mutation($1) as last`, [req.clientId]);
+      return { cookie: encodeCookie(next), lastMutationId: lm[0].last, more, patch };
+    });
+  } catch (err) {
+    throw translateDbError(err);
+  }
+}

@@ -1,0 +1,115 @@
+// Chromium benchmarks for the barista's screen (DESIGN §12, issue #4): tap-to-durable of
+// a cash sale, offline cold start of /pos, and the JavaScript /pos ships. Each figure
+// sits beside a baseline measured in the same run.
+import { gzipSync } from 'node:zlib';
+import type { Figure } from './sync-bench.ts';
+import { startAppServer } from '../fixtures/app-server.ts';
+import { launchChromium } from '../fixtures/browser.ts';
+import { addProduct, registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+export async function benchBrowser(log: (s: string) => void, orders = 200): Promise<Figure[]> {
+  const app = await startAppServer('pglite');
+  const browser = await launchChromium();
+  const figures: Figure[] = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const js = new Map<string, number>();
+    page.on('response', async (r) => {
+      if (r.url().endsWith('.js') && r.url().includes('/_astro/')) {
+        try {
+          js.set(r.url(), gzipSync(await r.body()).length);
+        } catch {
+          /* served from the service worker without a body here */
+        }
+      }
+    });
+    await registerTablet(page, app.url, 'Demo Café');
+    await signInStaff(page, /Priya/, '1111');
+    await page.waitForURL(/\/pos$/);
+    await page.getByTestId('product').first().waitFor();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+
+    // Tap-to-durable: from the click on Cash to the order number on screen, which the POS
+    // shows only after the sale and its outbox entries are committed to IndexedDB.
+    const samples: number[] = [];
+    for (let i = 0; i < orders; i++) {
+      await addProduct(page, i % 2 ? 'Butter croissant' : 'Espresso');
+      await page.getByRole('button', { name: /^Charge/ }).click();
+      await page.getByRole('button', { name: 'Exact' }).click();
+      samples.push(
+        await page.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              const btn = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Cash')!;
+              const t0 = performance.now();
+              const obs = new MutationObserver(() => {
+                if (document.querySelector('[data-testid=order-number]')) {
+                  obs.disconnect();
+                  resolve(performance.now() - t0);
+                }
+              });
+              obs.observe(document.body, { childList: true, subtree: true });
+              btn.click();
+            }),
+        ),
+      );
+      await page.getByRole('button', { name: 'New order' }).click();
+    }
+    // Baseline: one bare IndexedDB write of a small record, in the same page.
+    const bare = await page.evaluate(async () => {
+      const db: IDBDatabase = await new Promise((res, rej) => {
+        const r = indexedDB.open('bench-baseline', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('x');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const out: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const t0 = performance.now();
+        await new Promise<void>((res) => {
+          const tx = db.transaction('x', 'readwrite');
+          tx.objectStore('x').put({ i, at: Date.now() }, i);
+          tx.oncomplete = () => res();
+        });
+        out.push(performance.now() - t0);
+      }
+      return out;
+    });
+    figures.push({ engine: 'pglite', what: `Chromium: tap Cash → durable in IndexedDB (p50 / p95, ${orders} orders)`, value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(samples, 95) / pct(bare, 50)).toFixed(1) });
+    log(`  chromium: tap-to-durable p95 ${ms(pct(samples, 95))}`);
+
+    // JS shipped for /pos (gzip), from the first, online load.
+    const totalJs = [...js.values()].reduce((s, n) => s + n, 0);
+    figures.push({ engine: 'pglite', what: 'Chromium: JS shipped for /pos (gzip, all bundles)', value: `${(totalJs / 1024).toFixed(1)} KB`, baseline: '100 KB budget', ratio: (totalJs / 1024 / 100).toFixed(2) });
+
+    // Cold start of /pos to interactive (products on screen): online, then offline.
+    const cold = async (offline: boolean) => {
+      const p = await context.newPage();
+      await context.setOffline(offline);
+      await p.goto(app.url + '/pos');
+      await p.getByTestId('product').first().waitFor();
+      const t = await p.evaluate(() => performance.now());
+      await p.close();
+      await context.setOffline(false);
+      return t;
+    };
+    const online: number[] = [];
+    const offline: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      online.push(await cold(false));
+      offline.push(await cold(true));
+    }
+    figures.push({ engine: 'pglite', what: 'Chromium: cold start of /pos, offline (median of 5)', value: ms(pct(offline, 50)), baseline: `${ms(pct(online, 50))} online`, ratio: (pct(offline, 50) / pct(online, 50)).toFixed(2) });
+    log(`  chromium: offline cold start ${ms(pct(offline, 50))}`);
+  } finally {
+    await browser.close();
+    await app.destroy();
+  }
+  return figures;
+}

@@ -1,0 +1,201 @@
+// Sync benchmarks (DESIGN §12, issue #3), on one engine at a time, against the built
+// server over HTTP as tablets use it. Every figure comes with a baseline measured in the
+// same run; nothing here asserts a time.
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { LocalDb } from '../../src/client/db/local-db.ts';
+import { SyncEngine } from '../../src/client/sync/engine.ts';
+import { mutate } from '../../src/client/sync/outbox.ts';
+import { rememberDevice } from '../../src/client/sync/register.ts';
+import { httpTransport } from '../../src/client/sync/transport.ts';
+import { orderNumber } from '../../src/shared/domain/money.ts';
+import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
+import { serverMutators } from '../../src/server/mutators/index.ts';
+import type { MutationContext } from '../../src/server/mutators/context.ts';
+import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
+import { client, startAppServer, TEST_PASSWORD, type AppServer } from '../fixtures/app-server.ts';
+import type { EngineName } from '../fixtures/engines.ts';
+
+export interface Figure {
+  engine: EngineName;
+  what: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+interface Catalog {
+  products: { id: string; price_cents: number }[];
+  barista: string;
+}
+
+/** Syncs until the outbox is empty, retrying what times out (as the real loop's backoff would). */
+async function drain(e: SyncEngine) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await e.sync();
+      if ((await e.db.outbox.count()) === 0) return;
+    } catch {
+      /* retried */
+    }
+  }
+  throw new Error('could not drain the outbox');
+}
+
+async function registerTablet(app: AppServer, manager: ReturnType<typeof client>, name: string) {
+  const d = (await manager.post('/api/devices', { locationId: app.seed.cafeLocationId, name })).json;
+  const db = new LocalDb(`bench-${d.deviceId}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+  await rememberDevice(db, { deviceId: d.deviceId, locationId: app.seed.cafeLocationId, organizationId: app.seed.organizationId, code: d.code }, d.credential);
+  const transport = httpTransport({ baseUrl: app.url, credential: async () => ({ deviceId: d.deviceId, credential: d.credential }) });
+  return { db, transport, code: d.code as string, deviceId: d.deviceId as string, credential: d.credential as string, engine: new SyncEngine({ db, transport }) };
+}
+
+function orderArgs(cat: Catalog, code: string, seq: number) {
+  const p = cat.products[seq % cat.products.length];
+  const q = cat.products[(seq * 7 + 3) % cat.products.length];
+  return {
+    orderId: crypto.randomUUID(),
+    number: orderNumber(code, seq),
+    items: [
+      { id: crypto.randomUUID(), productId: p.id, quantity: 1, unitPriceCents: p.price_cents, modifierIds: [] },
+      { id: crypto.randomUUID(), productId: q.id, quantity: 2, unitPriceCents: q.price_cents, modifierIds: [] },
+    ],
+  };
+}
+
+export async function benchEngine(engine: EngineName, log: (s: string) => void): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const app = await startAppServer(engine);
+  try {
+    const manager = client(app.url);
+    await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
+    const probe = await registerTablet(app, manager, 'Probe');
+    await probe.engine.sync();
+    const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id, price_cents: p.price_cents }));
+    const staff = await probe.db.table('staff').toArray();
+    const cat: Catalog = { products, barista: staff.find((s) => s.role === 'barista').id };
+
+    // 1. Push throughput vs the same mutator SQL run directly (one transaction per 100).
+    const N = 1000;
+    const t = await registerTablet(app, manager, 'Throughput');
+    const token = (await client(app.url).post('/api/devices/token', { deviceId: t.deviceId, credential: t.credential })).json.accessToken;
+    const clientId = crypto.randomUUID();
+    const batches = [];
+    for (let b = 0; b < N / 100; b++) {
+      batches.push(Array.from({ length: 100 }, (_, i) => {
+        const id = b * 100 + i + 1;
+        return { id, name: 'order.create', args: orderArgs(cat, t.code, id), staffId: cat.barista, clientTime: new Date().toISOString() };
+      }));
+    }
+    let t0 = performance.now();
+    for (const mutations of batches) {
+      const r = await client(app.url).post('/api/sync/push', { clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${token}` });
+      if (r.status !== 200 || r.json.results.some((x: { status: string }) => x.status !== 'applied')) throw new Error(`push failed: ${r.text.slice(0, 300)}`);
+    }
+    const pushRate = N / ((performance.now() - t0) / 1000);
+
+    await app.stop(); // PGlite has one owner: measure the direct path in this process
+    const db = await app.openDb();
+    const [{ id: directDevice }] = (await db.query<{ id: string }>(`insert into public.devices (location_id, name, code) values ($1, 'Direct', 'ZZ') returning id`, [app.seed.cafeLocationId])).rows;
+    t0 = performance.now();
+    for (let b = 0; b < N / 100; b++) {
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 100; i++) {
+          const seq = b * 100 + i + 1;
+          const ctx: MutationContext = { tx, deviceId: directDevice, deviceCode: 'ZZ', locationId: app.seed.cafeLocationId, organizationId: app.seed.organizationId, staffId: cat.barista, staffRole: 'barista', clientId: crypto.randomUUID(), mutationId: seq, clientTime: new Date().toISOString(), flag: async () => {} };
+          await serverMutators['order.create'](ctx, orderArgs(cat, 'ZZ', seq));
+        }
+      });
+    }
+    const directRate = N / ((performance.now() - t0) / 1000);
+    await db.close();
+    await app.start();
+    figures.push({ engine, what: 'push throughput, order.create (mutations/s)', value: pushRate.toFixed(0), baseline: `${directRate.toFixed(0)} direct SQL`, ratio: (pushRate / directRate).toFixed(2) });
+    log(`  ${engine}: push ${pushRate.toFixed(0)}/s vs direct ${directRate.toFixed(0)}/s`);
+
+    // 2. One tablet reconnecting with 1,000 queued mutations, through the real client.
+    const one = await registerTablet(app, manager, 'Reconnect');
+    await one.engine.sync();
+    for (let i = 1; i <= 1000; i++) await mutate(one.db, 'order.create', orderArgs(cat, one.code, i), cat.barista);
+    t0 = performance.now();
+    await drain(one.engine);
+    const reconnect = performance.now() - t0;
+    if ((await one.db.outbox.count()) !== 0) throw new Error('outbox not drained');
+    // baseline: the same tablet's pull with nothing to push (the fixed cost of a round)
+    t0 = performance.now();
+    await one.engine.sync();
+    const idleRound = performance.now() - t0;
+    figures.push({ engine, what: '1 tablet, 1,000 queued → all acknowledged', value: ms(reconnect), baseline: `${ms(idleRound)} idle round`, ratio: (reconnect / idleRound).toFixed(1) });
+    log(`  ${engine}: 1000 queued acknowledged in ${ms(reconnect)}`);
+
+    // 3. 20 tablets at one café reconnect at once, 200 queued each, pushed over HTTP in
+    // batches of 50 as the client does (the worst case: one location's version row, which
+    // every write of the location takes in commit order). Raw pushes: 20 simulated clients
+    // rebasing in this one Node process would measure this process, not the server.
+    const fleet = [];
+    for (let i = 0; i < 20; i++) {
+      const f = await registerTablet(app, manager, `Storm ${i}`);
+      const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken;
+      fleet.push({ ...f, tok, clientId: crypto.randomUUID() });
+    }
+    const pushBatches = async (f: (typeof fleet)[number], total: number, size: number, lat: number[]) => {
+      for (let start = 1; start <= total; start += size) {
+        const mutations = Array.from({ length: Math.min(size, total - start + 1) }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: cat.barista, clientTime: new Date().toISOString() }));
+        const s0 = performance.now();
+        const r = await client(app.url).post('/api/sync/push', { clientId: f.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${f.tok}` });
+        lat.push(performance.now() - s0);
+        if (r.status !== 200) throw new Error(`storm push failed: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+    };
+    const latencies: number[] = [];
+    t0 = performance.now();
+    await Promise.all(fleet.map((f) => pushBatches(f, 200, 50, latencies)));
+    const storm = performance.now() - t0;
+    // baseline: one more tablet pushing the same 200 with nobody else about
+    const soloLat: number[] = [];
+    const fresh = await registerTablet(app, manager, 'Solo');
+    const soloTok = (await client(app.url).post('/api/devices/token', { deviceId: fresh.deviceId, credential: fresh.credential })).json.accessToken;
+    await pushBatches({ ...fresh, tok: soloTok, clientId: crypto.randomUUID() }, 200, 50, soloLat);
+    figures.push({ engine, what: '20 tablets × 200 at once, batches of 50: push p50 / p99', value: `${ms(pct(latencies, 50))} / ${ms(pct(latencies, 99))}`, baseline: `${ms(pct(soloLat, 50))} one tablet alone`, ratio: (pct(latencies, 99) / pct(soloLat, 50)).toFixed(1) });
+    figures.push({ engine, what: '20 tablets × 200 at once: total', value: ms(storm), baseline: `${ms((4000 / pushRate) * 1000)} at the push rate above`, ratio: (storm / ((4000 / pushRate) * 1000)).toFixed(2) });
+    log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}`);
+
+    // 4. Poke-to-pull: tablet A pushes; tablet B, listening, pulls and holds the row.
+    const a = await registerTablet(app, manager, 'Poke A');
+    const b = await registerTablet(app, manager, 'Poke B');
+    await a.engine.sync();
+    await b.engine.sync();
+    const samples: number[] = [];
+    const idle: number[] = [];
+    let seq = 0;
+    for (let k = 0; k < 20; k++) {
+      let resolveSeen!: () => void;
+      const seen = new Promise<void>((r) => (resolveSeen = r));
+      const orderId = crypto.randomUUID();
+      const stop = b.transport.events!(async () => {
+        await b.engine.sync();
+        if (await b.db.table('orders').get(orderId)) resolveSeen();
+      }, () => {});
+      await new Promise((r) => setTimeout(r, 50)); // stream open
+      const args = { ...orderArgs(cat, a.code, ++seq), orderId };
+      await mutate(a.db, 'order.create', args, cat.barista);
+      const s = performance.now();
+      await drain(a.engine);
+      const pushed = performance.now();
+      await seen;
+      samples.push(performance.now() - pushed);
+      idle.push(pushed - s);
+      stop();
+    }
+    figures.push({ engine, what: 'poke → pull on another tablet (p50 / p95)', value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(idle, 50))} push round`, ratio: (pct(samples, 50) / pct(idle, 50)).toFixed(1) });
+    log(`  ${engine}: poke-to-pull p50 ${ms(pct(samples, 50))}`);
+  } finally {
+    await app.destroy();
+  }
+  return figures;
+}

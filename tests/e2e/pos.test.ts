@@ -1,0 +1,162 @@
+// The barista's screen in Chromium against the built server (issue #4): ring up with
+// modifiers and cash, the bar queue, offline (browser offline, and the server process
+// killed) with a reload served by the service worker, a second tablet, sold-out items.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
+import { artifact, launchChromium } from '../fixtures/browser.ts';
+import { addProduct, payCash, registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
+
+describe('the barista’s screen in Chromium', () => {
+  let app: AppServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startAppServer('pglite'), launchChromium()]);
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await app?.destroy();
+  });
+
+  async function tablet(name: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    if (process.env.E2E_CONSOLE === '1') page.on('console', (m) => console.log(`[${name}] ${m.type()}: ${m.text()}`));
+    await registerTablet(page, app.url, 'Demo Café', name);
+    await signInStaff(page, /Priya/, '1111');
+    await page.waitForURL(/\/pos$/);
+    await page.getByTestId('product').first().waitFor();
+    // the service worker must be in charge before the network goes away
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    return { context, page, errors };
+  }
+
+  const waiting = (page: Page) => page.getByTestId('sync-chip').getAttribute('data-pending').then(Number);
+  const numbers: string[] = [];
+  let a: Awaited<ReturnType<typeof tablet>>;
+  let b: Awaited<ReturnType<typeof tablet>>;
+
+  it('rings up a large oat latte with an extra shot and a croissant, takes cash, and moves it through the queue', async () => {
+    a = await tablet('Counter');
+    await addProduct(a.page, 'Latte', ['Large', 'Oat', 'Extra shot']);
+    await addProduct(a.page, 'Butter croissant');
+    await expect(a.page.getByTestId('cart-line').count()).resolves.toBe(2);
+    // $4.75 + 1.00 + 0.70 + 0.90 = $7.35, croissant $3.75 → $11.10 + 8.75% tax ($0.64 + $0.33) = $12.07
+    await expect(a.page.getByTestId('cart-total').textContent()).resolves.toBe('$12.07');
+    await a.page.screenshot({ path: artifact('pos.png') });
+    numbers.push(await payCash(a.page));
+    expect(numbers[0]).toMatch(/^[A-Z]{1,2}-0001$/);
+    await a.page.getByRole('button', { name: 'New order' }).click();
+    await a.page.getByRole('button', { name: 'Bar queue' }).click();
+    const ticket = a.page.locator(`[data-testid=ticket][data-number="${numbers[0]}"]`);
+    await expect(ticket.getAttribute('data-status')).resolves.toBe('received');
+    await ticket.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => ticket.getAttribute('data-status')).toBe('in_progress');
+    await ticket.getByRole('button', { name: 'Ready' }).click();
+    await expect.poll(() => ticket.getAttribute('data-status')).toBe('ready');
+    await a.page.screenshot({ path: artifact('queue.png') });
+    if (process.env.E2E_CONSOLE === '1') {
+      console.log('locks', JSON.stringify(await a.page.evaluate(() => navigator.locks.query())));
+      console.log('controller', await a.page.evaluate(() => String(navigator.serviceWorker.controller?.state)));
+    }
+    await expect.poll(() => waiting(a.page), { timeout: 10_000 }).toBe(0);
+    await a.page.getByRole('button', { name: 'Register' }).click();
+  });
+
+  it('keeps three orders rung up offline through a reload, and sends them when back online', async () => {
+    await a.context.setOffline(true);
+    await a.page.screenshot({ path: artifact('debug-offline-start.png') });
+    for (const p of ['Banana bread', 'Blueberry muffin', 'Butter croissant']) {
+      await addProduct(a.page, p);
+      numbers.push(await payCash(a.page));
+      await a.page.getByRole('button', { name: 'New order' }).click();
+    }
+    await expect.poll(() => waiting(a.page)).toBeGreaterThanOrEqual(6); // order.create + payCash each
+    await a.page.reload(); // no network: the service worker serves /pos
+    await a.page.getByTestId('product').first().waitFor();
+    await expect(waiting(a.page)).resolves.toBeGreaterThanOrEqual(6);
+    await a.context.setOffline(false);
+    await a.page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
+  });
+
+  it('keeps working with the server process killed, and a second tablet sees the orders when it returns', async () => {
+    b = await tablet('Bar');
+    await b.page.getByRole('button', { name: 'Bar queue' }).click();
+    await app.stop();
+    await a.page.reload(); // the server is gone: the service worker serves /pos
+    await a.page.getByTestId('product').first().waitFor();
+    for (const p of ['Cinnamon roll', 'Pain au chocolat']) {
+      await addProduct(a.page, p);
+      numbers.push(await payCash(a.page));
+      await a.page.getByRole('button', { name: 'New order' }).click();
+    }
+    await expect.poll(() => waiting(a.page)).toBeGreaterThanOrEqual(4);
+    await app.start();
+    const started = Date.now();
+    for (const n of numbers.slice(-2)) {
+      await b.page.locator(`[data-testid=ticket][data-number="${n}"]`).waitFor({ timeout: 20_000 });
+    }
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`second tablet saw the orders ${seconds.toFixed(1)} s after the server came back`);
+    expect(seconds).toBeLessThan(20);
+    await b.page.screenshot({ path: artifact('queue-second-tablet.png') });
+  });
+
+  it('a sold-out product on one tablet is disabled on the other', async () => {
+    await b.page.getByRole('button', { name: 'Register' }).click();
+    await b.page.getByRole('button', { name: '86 an item' }).click();
+    await b.page.getByRole('button', { name: /^Mocha/ }).click();
+    await b.page.getByRole('button', { name: 'Done with 86' }).click();
+    await expect(b.page.getByRole('button', { name: /^Mocha/ }).getAttribute('aria-label')).resolves.toContain('sold out');
+    await expect.poll(() => waiting(b.page), { timeout: 15_000 }).toBe(0); // it reached the server
+    const mocha = a.page.getByRole('button', { name: /^Mocha/ });
+    await expect.poll(() => mocha.isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect(mocha.getAttribute('aria-label')).resolves.toContain('sold out');
+  });
+
+  it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
+    await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
+    await app.stop();
+    const db = await app.openDb();
+    try {
+      const orders = (await db.query<{ id: string; number: string; total_cents: number; payment_status: string }>(
+        `select id, number, total_cents, payment_status from public.orders where number = any($1) order by number`, [numbers])).rows;
+      expect(orders.map((o) => o.number).sort()).toEqual([...numbers].sort());
+      expect(orders.find((o) => o.number === numbers[0])!.total_cents).toBe(1207);
+      expect(orders.every((o) => o.payment_status === 'paid')).toBe(true);
+      const dupes = (await db.query(`select number from public.orders group by number having count(*) > 1`)).rows;
+      expect(dupes).toEqual([]);
+      // stock: each order's sale movements equal its recipes (product + modifiers) × quantity
+      const wrong = (await db.query(
+        `with want as (
+           select oi.order_id, r.item_id, -sum(r.quantity * oi.quantity)::int as delta
+           from public.order_items oi
+           join lateral (
+             select rl.item_id, rl.quantity from public.recipe_lines rl where rl.product_id = oi.product_id and not rl.deleted
+             union all
+             select rl.item_id, rl.quantity from public.recipe_lines rl
+             join jsonb_array_elements(oi.modifiers) m on (m->>'id')::uuid = rl.modifier_id where not rl.deleted
+           ) r on true
+           where oi.order_id = any($1) group by 1, 2 having sum(r.quantity * oi.quantity) <> 0),
+         got as (select order_id, item_id, sum(delta)::int as delta from public.stock_movements where reason = 'sale' and order_id = any($1) group by 1, 2)
+         select * from want full join got using (order_id, item_id) where want.delta is distinct from got.delta`,
+        [orders.map((o) => o.id)])).rows;
+      expect(wrong).toEqual([]);
+      const moved = (await db.query<{ n: number }>(`select count(*)::int as n from public.stock_movements where reason = 'sale' and order_id = any($1)`, [orders.map((o) => o.id)])).rows[0].n;
+      expect(moved).toBeGreaterThan(5);
+    } finally {
+      await db.close();
+      await app.start();
+    }
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});

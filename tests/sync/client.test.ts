@@ -1,0 +1,69 @@
+// The tablet's sync client against the real server: a sale rung up on one tablet reaches
+// the other; a refused mutation disappears from the screen with its reason; the outbox
+// and the optimistic change are written together.
+import { describe, expect, it } from 'vitest';
+import { orderNumber } from '../../src/shared/domain/money.ts';
+import { engines } from '../fixtures/engines.ts';
+import { prng } from '../fixtures/in-process-transport.ts';
+import { useSyncWorld } from '../fixtures/sync-world.ts';
+import { simulatedTablet } from '../fixtures/tablet.ts';
+
+describe.each(engines())('sync client on $name', (engine) => {
+  const world = useSyncWorld(engine);
+
+  it('a sold-out product on one tablet shows on the other', async () => {
+    const w = world();
+    const server = { db: w.db, up: true };
+    const a = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'J'), prng(1));
+    const b = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'K'), prng(2));
+    await a.settle();
+    await b.settle();
+    const products = (await a.snapshot()).products as { id: string }[];
+    expect(products.length).toBeGreaterThan(10);
+    await a.mutate('product.setSoldOut', { productId: products[0].id, soldOut: true }, w.staff.barista);
+    // optimistic: the change and its outbox entry are there before any sync
+    expect(await a.db.outbox.count()).toBe(1);
+    expect(((await a.snapshot()).product_availability as { product_id: string; sold_out: boolean }[]).find((r) => r.product_id === products[0].id)?.sold_out).toBe(true);
+    expect(await a.settle()).toBe(true);
+    await b.settle();
+    const seen = ((await b.snapshot()).product_availability as { product_id: string; sold_out: boolean }[]).find((r) => r.product_id === products[0].id);
+    expect(seen?.sold_out).toBe(true);
+    expect(await a.snapshot()).toEqual(await b.snapshot());
+  });
+
+  it('a refused mutation disappears after sync and says why', async () => {
+    const w = world();
+    const server = { db: w.db, up: true };
+    const a = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'L'), prng(3));
+    await a.settle();
+    const item = ((await a.snapshot()).inventory_items as { id: string }[])[0];
+    // a barista may not count stock; the tablet lets it through optimistically, the server refuses
+    await a.mutate('stock.count', { movementId: crypto.randomUUID(), itemId: item.id, countedQuantity: 7 }, w.staff.barista);
+    expect(((await a.snapshot()).stock_levels as { id: string; quantity: number }[]).find((l) => l.id === item.id)?.quantity).toBe(7);
+    await a.settle();
+    const level = ((await a.snapshot()).stock_levels as { id: string; quantity: number }[]).find((l) => l.id === item.id)?.quantity;
+    const [server_] = await w.q<{ quantity: number }>(`select quantity from public.stock_levels where id = $1`, [item.id]);
+    expect(level).toBe(server_.quantity);
+    expect(a.engine.status.rejections[0]).toMatchObject({ name: 'stock.count', code: 'FORBIDDEN' });
+    expect(a.engine.status.pending).toBe(0);
+  });
+
+  it('rings up an order offline, then syncs it once', async () => {
+    const w = world();
+    const server = { db: w.db, up: true };
+    const a = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'M'), prng(4));
+    await a.settle();
+    const snap = await a.snapshot();
+    const p = (snap.products as { id: string; price_cents: number }[])[0];
+    server.up = false;
+    const orderId = crypto.randomUUID();
+    await a.mutate('order.create', { orderId, number: orderNumber('M', 1), items: [{ id: crypto.randomUUID(), productId: p.id, quantity: 2, unitPriceCents: p.price_cents, modifierIds: [] }] }, w.staff.barista);
+    expect(await a.settle(3)).toBe(false);
+    expect(a.engine.status.pending).toBe(1);
+    expect(((await a.snapshot()).orders as { id: string }[]).some((o) => o.id === orderId)).toBe(true);
+    server.up = true;
+    expect(await a.settle()).toBe(true);
+    const rows = await w.q(`select number from public.orders where id = $1`, [orderId]);
+    expect(rows).toEqual([{ number: 'M-0001' }]);
+  });
+});

@@ -1,0 +1,99 @@
+// The push algorithm of DESIGN §6 against a real database: duplicates, gaps, poison
+// mutations, client ownership, revoked devices, and a crash between apply and commit.
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/shared/errors.ts';
+import { push } from '../../src/server/sync/push.ts';
+import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
+import { engines } from '../fixtures/engines.ts';
+import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+
+describe.each(engines())('push on $name', (engine) => {
+  const world = useSyncWorld(engine);
+
+  const soldOut = (t: Tablet, id: number, productId: string, soldOut = true, staffId?: string): Mutation => ({
+    id,
+    name: 'product.setSoldOut',
+    args: { productId, soldOut },
+    staffId: staffId ?? world().staff.barista,
+    clientTime: new Date().toISOString(),
+  });
+
+  const product = async () => (await world().q<{ id: string }>(`select id from public.products where location_id = $1 order by name limit 1`, [world().seed.cafeLocationId]))[0].id;
+
+  it('rejects an unknown mutation, logs it, flags it, and moves the queue on', async () => {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, 'U');
+    const r = await push(t, {
+      clientId: t.clientId,
+      schemaVersion: SCHEMA_VERSION,
+      mutations: [{ id: 1, name: 'order.teleport', args: {}, staffId: w.staff.barista, clientTime: new Date().toISOString() }],
+    }, w.db);
+    expect(r.lastMutationId).toBe(1);
+    expect(r.results[0]).toMatchObject({ id: 1, status: 'rejected', error: { code: 'VALIDATION_FAILED' } });
+    const log = await w.q(`select status from public.mutation_log where client_id = $1`, [t.clientId]);
+    expect(log).toEqual([{ status: 'rejected' }]);
+    const recon = await w.q(`select kind, mutation_id from public.reconciliation_items where client_id = $1`, [t.clientId]);
+    expect(recon).toEqual([{ kind: 'rejected_mutation', mutation_id: 1 }]);
+  });
+
+  it('skips duplicates and stops at a gap with the expected id', async () => {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, 'D');
+    const p = await product();
+    const first = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p), soldOut(t, 2, p, false)] }, w.db);
+    expect(first.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const again = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p), soldOut(t, 2, p, false), soldOut(t, 3, p)] }, w.db);
+    expect(again.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'applied']);
+    const err = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 5, p)] }, w.db).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('MUTATION_GAP');
+    expect(err.details).toMatchObject({ expected: 4 });
+    const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = $1`, [t.clientId]);
+    expect(n[0].n).toBe(3);
+  });
+
+  it('rejects a poison mutation in the middle and applies the rest', async () => {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, 'P');
+    const p = await product();
+    const poison: Mutation = { ...soldOut(t, 2, p), args: { productId: 'not-a-uuid', soldOut: 'yes' } };
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p), poison, soldOut(t, 3, p, false)] }, w.db);
+    expect(r.results.map((x) => x.status)).toEqual(['applied', 'rejected', 'applied']);
+    expect(r.lastMutationId).toBe(3);
+  });
+
+  it('rejects a staff member from another location or without the role', async () => {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, 'F');
+    const p = await product();
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p, true, w.staff.front_desk)] }, w.db);
+    expect(r.results[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+  });
+
+  it('refuses a client id that belongs to another device with 403', async () => {
+    const w = world();
+    const a = await w.tablet(w.seed.cafeLocationId, 'G');
+    const b = await w.tablet(w.seed.cafeLocationId, 'H');
+    const p = await product();
+    await push(a, { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(a, 1, p)] }, w.db);
+    const err = await push(b, { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(b, 2, p)] }, w.db).catch((e) => e);
+    expect(err.code).toBe('FORBIDDEN');
+    expect((await w.q(`select device_id from public.sync_clients where id = $1`, [a.clientId]))[0]).toEqual({ device_id: a.deviceId });
+  });
+
+  it('a crash between apply and commit leaves nothing; the retry applies once', async () => {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, 'C');
+    const p = await product();
+    const batch = { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p)] };
+    const crashed = await push(t, batch, w.db, { beforeCommit: () => { throw new Error('power cut'); } }).catch((e) => e);
+    expect(crashed.message).toBe('power cut');
+    expect(await w.q(`select * from public.mutation_log where client_id = $1`, [t.clientId])).toEqual([]);
+    const r1 = await push(t, batch, w.db);
+    const r2 = await push(t, batch, w.db); // the response was lost: the tablet sends it again
+    expect(r1.results[0].status).toBe('applied');
+    expect(r2.results[0].status).toBe('duplicate');
+    const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = $1 and status = 'applied'`, [t.clientId]);
+    expect(n[0].n).toBe(1);
+  });
+});
