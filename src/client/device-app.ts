@@ -40,6 +40,8 @@ export function deviceApp(): DeviceApp {
       return ids;
     },
   };
+  // for support and tests: the live engine from the browser's console
+  (globalThis as { __tandem?: DeviceApp }).__tandem = app;
   return app;
 }
 

@@ -64,7 +64,7 @@ describe('the barista’s screen in Chromium', () => {
     await a.page.screenshot({ path: artifact('queue.png') });
     if (process.env.E2E_CONSOLE === '1') {
       console.log('locks', JSON.stringify(await a.page.evaluate(() => navigator.locks.query())));
-      console.log('controller', await a.page.evaluate(() => String(navigator.serviceWorker.controller?.state)));
+      console.log('engine', JSON.stringify(await a.page.evaluate(() => (globalThis as { __tandem?: { engine: { status: unknown } } }).__tandem?.engine.status)));
     }
     await expect.poll(() => waiting(a.page), { timeout: 10_000 }).toBe(0);
     await a.page.getByRole('button', { name: 'Register' }).click();

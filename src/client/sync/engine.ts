@@ -49,6 +49,10 @@ export class SyncEngine {
   private stops: (() => void)[] = [];
   private listeners = new Set<(s: SyncStatus) => void>();
   private pageHooks = false;
+  // Leadership and storage persistence live here and are copied into each published status:
+  // the status object is a snapshot, never changed in place.
+  private leading = false;
+  private persisted: boolean | null = null;
   status: SyncStatus = { online: true, syncing: false, leader: false, pending: 0, oldestPendingAt: null, lastError: null, lastSyncAt: null, persisted: null, rejections: [] };
 
   constructor(o: EngineOptions) {
@@ -69,7 +73,10 @@ export class SyncEngine {
   private async publish(patch: Partial<SyncStatus> = {}) {
     const pending = await this.db.outbox.count();
     const oldest = await this.db.outbox.orderBy('id').first();
-    this.status = { ...this.status, ...patch, pending, oldestPendingAt: oldest?.clientTime ?? null, rejections: (await getMeta<Rejection[]>(this.db, 'rejections')) ?? [] };
+    const rejections = (await getMeta<Rejection[]>(this.db, 'rejections')) ?? [];
+    // Read this.status only after the last await: leadership and the online flag change
+    // while the counts are read, and a copy taken earlier would undo them.
+    this.status = { ...this.status, ...patch, leader: this.leading, persisted: this.persisted, pending, oldestPendingAt: oldest?.clientTime ?? null, rejections };
     for (const l of this.listeners) l(this.status);
   }
 
@@ -115,7 +122,7 @@ export class SyncEngine {
   }
 
   private scheduleRetry() {
-    if (!this.status.leader) return;
+    if (!this.leading) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.sync().catch(() => {}), this.backoffMs());
   }
@@ -188,7 +195,7 @@ export class SyncEngine {
   /** Called after a local mutation: publish the new count and sync soon. */
   notify(): void {
     void this.publish();
-    if (this.status.leader) void this.sync().catch(() => {});
+    if (this.leading) void this.sync().catch(() => {});
   }
 
   /**
@@ -200,12 +207,12 @@ export class SyncEngine {
     const nav = g.navigator;
     try {
       const persisted = (await nav?.storage?.persisted?.()) || (await nav?.storage?.persist?.());
-      this.status.persisted = typeof persisted === 'boolean' ? persisted : null;
+      this.persisted = typeof persisted === 'boolean' ? persisted : null;
     } catch {
-      this.status.persisted = null;
+      this.persisted = null;
     }
     const lead = () => {
-      this.status.leader = true;
+      this.leading = true;
       const kick = () => void this.sync().catch(() => {});
       const timer = setInterval(kick, this.periodMs);
       const onVisible = () => g.document?.visibilityState === 'visible' && kick();
@@ -241,6 +248,7 @@ export class SyncEngine {
   stop(): void {
     for (const s of this.stops.splice(0)) s();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.status.leader = false;
+    this.leading = false;
+    void this.publish().catch(() => {});
   }
 }
