@@ -50,7 +50,8 @@ describe.each(engines())('fault injection on $name (seed $seed)'.replace('$seed'
     await cleanup?.();
   });
 
-  it('loses nothing, applies nothing twice, and converges', async () => {
+  // thousands of steps: about 35 s alone, twice that beside the browser suite on two cores
+  it('loses nothing, applies nothing twice, and converges', { timeout: 300_000 }, async () => {
     const r = prng(SEED);
     const w = world;
     const specs = [
