@@ -122,6 +122,24 @@ describe('the barista’s screen in Chromium', () => {
     await expect(mocha.getAttribute('aria-label')).resolves.toContain('sold out');
   });
 
+  let rewardNumber = '';
+  it('finds a loyalty customer by name without accents and takes a reward off the order', async () => {
+    await addProduct(b.page, 'Butter croissant');
+    await addProduct(b.page, 'Butter croissant');
+    await expect(b.page.getByTestId('cart-total').textContent()).resolves.toBe('$8.16');
+    await b.page.getByRole('button', { name: 'Add customer (loyalty)' }).click();
+    await b.page.getByRole('textbox', { name: 'Find a customer' }).fill('zoe mu');
+    await b.page.getByRole('button', { name: /Zoë Müller/ }).click();
+    await expect(b.page.getByTestId('points').textContent()).resolves.toBe('100 pts');
+    await b.page.getByRole('button', { name: /^Redeem reward/ }).click();
+    await expect(b.page.getByTestId('cart-discount').textContent()).resolves.toBe('−$5.00');
+    await expect(b.page.getByTestId('cart-total').textContent()).resolves.toBe('$3.16');
+    rewardNumber = await payCash(b.page);
+    numbers.push(rewardNumber);
+    await b.page.getByRole('button', { name: 'New order' }).click();
+    await expect.poll(() => waiting(b.page), { timeout: 15_000 }).toBe(0);
+  });
+
   it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
     await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
     await app.stop();
@@ -132,6 +150,8 @@ describe('the barista’s screen in Chromium', () => {
       expect(orders.map((o) => o.number).sort()).toEqual([...numbers].sort());
       expect(orders.find((o) => o.number === numbers[0])!.total_cents).toBe(1207);
       expect(orders.every((o) => o.payment_status === 'paid')).toBe(true);
+      const reward = (await db.query(`select total_cents, discount_cents from public.orders where number = $1`, [rewardNumber])).rows[0];
+      expect(reward).toEqual({ total_cents: 316, discount_cents: 500 });
       const dupes = (await db.query(`select number from public.orders group by number having count(*) > 1`)).rows;
       expect(dupes).toEqual([]);
       // stock: each order's sale movements equal its recipes (product + modifiers) × quantity

@@ -3,7 +3,7 @@
 // mirror the server's rules closely enough for the counter (totals by the shared money
 // rules, stock by recipes, waitlists, credits); the server stays authoritative, and after
 // every pull its rows replace these guesses (DESIGN §6 Confirmation and local state).
-import { orderTotals, pointsEarned } from '../../shared/domain/money.ts';
+import { orderTotals, pointsEarned, rewardDiscountCents } from '../../shared/domain/money.ts';
 import { ORDER_STATUS_RANK } from '../../shared/mutators/orders.ts';
 import type { LocalWriter, Row } from './writer.ts';
 
@@ -133,6 +133,13 @@ export const appliers: Record<string, Applier> = {
     await w.update('customers', customerId, fields);
   },
   async 'loyalty.redeem'(w, a, c) {
+    const o = a.orderId ? await w.get('orders', a.orderId) : undefined;
+    if (o && o.status !== 'voided') {
+      const loc = await location(w, c);
+      const paid = (await w.where('payments', 'order_id', a.orderId)).filter((p) => p.status === 'succeeded').reduce((s, p) => s + num(p.amount_cents), 0);
+      const off = rewardDiscountCents(a.points, { points: num(loc?.loyalty_reward_points ?? 100), cents: num(loc?.loyalty_reward_cents ?? 500) }, num(o.total_cents) - paid);
+      if (off > 0) await w.update('orders', a.orderId, { discount_cents: num(o.discount_cents) + off, total_cents: num(o.total_cents) - off });
+    }
     await w.put('loyalty_ledger', { id: a.entryId, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: -a.points, reason: 'redeem', order_id: a.orderId ?? null });
   },
   async 'booking.create'(w, a, c) {

@@ -1,6 +1,6 @@
 // The order being rung up: lines with their modifiers, the attached customer, and totals
 // by the shared money rules, so the screen shows what the server will record.
-import { orderTotals, type Totals } from '../../shared/domain/money.ts';
+import { orderTotals, rewardDiscountCents, type RewardRule, type Totals } from '../../shared/domain/money.ts';
 
 export interface CartModifier {
   id: string;
@@ -26,8 +26,13 @@ export class Cart {
   lines: CartLine[] = $state([]);
   customer: { id: string; name: string } | null = $state(null);
   note = $state('');
+  /** Loyalty points the customer spends on this order, at the location's reward rule. */
+  reward: { points: number; rule: RewardRule } | null = $state(null);
 
   totals: Totals = $derived(orderTotals(this.lines.map((l) => ({ quantity: l.quantity, unitPriceCents: unitPrice(l), taxRateBps: l.taxRateBps }))));
+  /** Money off from the reward (the server applies the same rule), and what is left to pay. */
+  discountCents = $derived(this.reward ? rewardDiscountCents(this.reward.points, this.reward.rule, this.totals.totalCents) : 0);
+  dueCents = $derived(this.totals.totalCents - this.discountCents);
   count = $derived(this.lines.reduce((s, l) => s + l.quantity, 0));
 
   add(line: Omit<CartLine, 'key' | 'quantity'>) {
@@ -48,6 +53,7 @@ export class Cart {
     this.lines = [];
     this.customer = null;
     this.note = '';
+    this.reward = null;
   }
 
   /** The order.create arguments for this cart. */
@@ -68,6 +74,7 @@ export interface Receipt {
   lines: { name: string; quantity: number; totalCents: number; mods: string }[];
   subtotalCents: number;
   taxCents: number;
+  discountCents: number;
   totalCents: number;
   tenderedCents: number | null;
   payLater: boolean;

@@ -2,11 +2,13 @@
 // the café's loyalty members and the studio's students are the same people, so a record
 // made at one location is everyone's. Points are a ledger (loyalty_ledger): earned by
 // sales (orders.ts), spent here; redeeming past the balance is allowed, because the
-// customer already has their free coffee, and flagged for a manager.
+// customer already has their free coffee, and flagged for a manager. Points redeemed on
+// an order are money off that order at the location's reward rate.
 //
 // The balance is read after our own ledger row is in: the insert takes the organization's
 // version row lock (app.bump_org_version) until commit, so two tablets redeeming for the
 // same customer at once are applied one after the other and the second sees the first.
+import { rewardDiscountCents } from '../../shared/domain/money.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { customerCreate, customerUpdate, loyaltyRedeem } from '../../shared/mutators/customers.ts';
@@ -85,9 +87,33 @@ async function updateCustomer(ctx: MutationContext, a: ArgsOf<typeof customerUpd
 
 async function redeem(ctx: MutationContext, a: ArgsOf<typeof loyaltyRedeem>) {
   const customer = await requireCustomer(ctx, a.customerId, { removed: true });
+  let discount = 0;
   if (a.orderId) {
-    const { rows } = await ctx.tx.query(`select 1 from public.orders where id = $1 and location_id = $2`, [a.orderId, ctx.locationId]);
-    if (!rows[0]) throw new AppError('NOT_FOUND', 'The order these points were spent on was not found at this location.');
+    // Points spent on an order are money off it (the location's reward rate), up to what is
+    // still owed. The order row is locked so a payment arriving from another tablet at the
+    // same moment sees the new total. A voided order gets no discount; the points are
+    // recorded all the same (the customer had the reward) and a manager can return them.
+    const { rows } = await ctx.tx.query<{ total_cents: number; status: string; paid: number; reward_points: number; reward_cents: number }>(
+      `select o.total_cents, o.status, l.loyalty_reward_points as reward_points, l.loyalty_reward_cents as reward_cents,
+              coalesce((select sum(p.amount_cents) from public.payments p where p.order_id = o.id and p.status = 'succeeded' and not p.deleted), 0)::int as paid
+       from public.orders o join public.locations l on l.id = o.location_id
+       where o.id = $1 and o.location_id = $2 and not o.deleted
+       for update of o`,
+      [a.orderId, ctx.locationId],
+    );
+    const o = rows[0];
+    if (!o) throw new AppError('NOT_FOUND', 'The order these points were spent on was not found at this location.');
+    if (o.status !== 'voided') {
+      discount = rewardDiscountCents(a.points, { points: o.reward_points, cents: o.reward_cents }, o.total_cents - o.paid);
+    }
+    if (discount > 0) {
+      await ctx.tx.query(
+        `update public.orders set discount_cents = discount_cents + $2, total_cents = total_cents - $2,
+                payment_status = case when payment_status = 'unpaid' and total_cents - $2 <= $3 then 'paid' else payment_status end
+         where id = $1`,
+        [a.orderId, discount, o.paid],
+      );
+    }
   }
   await ctx.tx.query(
     `insert into public.loyalty_ledger (id, organization_id, location_id, customer_id, delta_points, reason, order_id)

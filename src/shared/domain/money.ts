@@ -49,3 +49,15 @@ export function orderNumber(deviceCode: string, sequence: number): string {
 export function formatCents(cents: number, currency = 'USD', locale = 'en-US'): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(cents / 100);
 }
+
+/** A location's reward: `points` buy `cents` off an order (e.g. 100 points = $5.00). */
+export interface RewardRule {
+  points: number;
+  cents: number;
+}
+
+/** Money off for redeeming `points`: whole rewards only, never more than what is still owed. */
+export function rewardDiscountCents(points: number, rule: RewardRule, owedCents: number): number {
+  if (rule.points <= 0 || points <= 0) return 0;
+  return Math.max(0, Math.min(Math.floor(points / rule.points) * rule.cents, owedCents));
+}
