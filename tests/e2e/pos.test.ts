@@ -130,7 +130,7 @@ describe('the barista’s screen in Chromium', () => {
     await b.page.getByRole('button', { name: 'Add customer (loyalty)' }).click();
     await b.page.getByRole('textbox', { name: 'Find a customer' }).fill('zoe mu');
     await b.page.getByRole('button', { name: /Zoë Müller/ }).click();
-    await expect(b.page.getByTestId('points').textContent()).resolves.toBe('100 pts');
+    await expect.poll(() => b.page.getByTestId('points').textContent()).toBe('100 pts');
     await b.page.getByRole('button', { name: /^Redeem reward/ }).click();
     await expect(b.page.getByTestId('cart-discount').textContent()).resolves.toBe('−$5.00');
     await expect(b.page.getByTestId('cart-total').textContent()).resolves.toBe('$3.16');
@@ -138,6 +138,36 @@ describe('the barista’s screen in Chromium', () => {
     numbers.push(rewardNumber);
     await b.page.getByRole('button', { name: 'New order' }).click();
     await expect.poll(() => waiting(b.page), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('works with a keyboard and a USB scanner alone', async () => {
+    const p = b.page;
+    await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await p.keyboard.type('M-0002', { delay: 5 }); // a member's card, scanned with nothing focused
+    await p.keyboard.press('Enter');
+    await expect(p.getByText('For José Álvarez').isVisible()).resolves.toBe(true);
+    await p.getByRole('textbox', { name: /Search products/ }).focus();
+    await p.keyboard.type('Espresso');
+    await p.keyboard.press('Enter'); // one match: its options sheet opens with "Add" focused
+    const sheet = p.getByRole('dialog', { name: /Choose options for Espresso/ });
+    await sheet.waitFor();
+    await p.keyboard.press('Enter');
+    await sheet.waitFor({ state: 'detached' });
+    await expect(p.getByTestId('cart-line').count()).resolves.toBe(1);
+    await expect(p.getByRole('button', { name: 'Add customer (loyalty)' }).count()).resolves.toBe(0); // the customer is attached
+    await p.getByRole('button', { name: /^Charge/ }).focus();
+    await p.keyboard.press('Enter');
+    const tender = p.getByRole('dialog', { name: 'Take payment' });
+    await tender.waitFor();
+    await p.keyboard.press('Escape'); // back to the order, nothing paid
+    await tender.waitFor({ state: 'detached' });
+    await p.getByRole('button', { name: /^Charge/ }).focus();
+    await p.keyboard.press('Enter');
+    await p.keyboard.type('5'); // the amount field has focus
+    await p.keyboard.press('Enter');
+    numbers.push((await p.getByTestId('order-number').textContent())!.trim());
+    await expect(p.getByText(/^Change/).textContent()).resolves.toMatch(/^Change \$1\.\d\d$/);
+    await p.getByRole('button', { name: 'New order' }).click();
   });
 
   it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
