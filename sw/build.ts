@@ -13,7 +13,7 @@ const client = path.join(root, 'dist/client');
 const out = path.join(client, 'sw.js');
 
 // /desk joins when the front desk screen exists (issue #5).
-export const DEVICE_SCREENS = ['/setup', '/pos'];
+export const DEVICE_SCREENS = ['/setup', '/pos', '/desk'];
 
 function hashTree(dir: string, h = createHash('sha256')) {
   if (!fs.existsSync(dir)) return h;

@@ -9,12 +9,15 @@ export class ScanDetector {
   private last = -Infinity;
   private gaps: number[] = [];
 
-  constructor(
-    /** the longest pause between a scanner's keys, in ms */
-    private readonly maxGapMs = 50,
-    /** the shortest code worth looking up */
-    private readonly minLength = 4,
-  ) {}
+  /** the longest pause between a scanner's keys, in ms */
+  private readonly maxGapMs: number;
+  /** the shortest code worth looking up */
+  private readonly minLength: number;
+
+  constructor(maxGapMs = 50, minLength = 4) {
+    this.maxGapMs = maxGapMs;
+    this.minLength = minLength;
+  }
 
   /** Feeds one key; returns the code when this key (Enter) completes a scan. */
   key(key: string, at: number): string | null {

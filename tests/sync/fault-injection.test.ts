@@ -149,9 +149,12 @@ describe.each(engines())('fault injection on $name (seed $seed)'.replace('$seed'
     // 3. Ledgers add up.
     const badStock = await q(`select l.id from public.stock_levels l left join (select item_id, sum(delta)::int s from public.stock_movements where not deleted group by 1) m on m.item_id = l.id where l.quantity <> coalesce(m.s, 0)`);
     expect(badStock).toEqual([]);
-    const doubleCredit = await q(`select booking_id from public.credit_ledger where reason = 'check_in' group by 1 having count(*) > 1`);
+    const doubleCredit = await q(`select booking_id from public.credit_ledger where reason = 'check_in' and not deleted group by 1 having count(*) > 1`);
     expect(doubleCredit).toEqual([]);
-    const creditWithoutCheckIn = await q(`select c.id from public.credit_ledger c join public.bookings b on b.id = c.booking_id where c.reason = 'check_in' and b.status <> 'checked_in'`);
+    const creditWithoutCheckIn = await q(`select c.id from public.credit_ledger c join public.bookings b on b.id = c.booking_id where c.reason = 'check_in' and not c.deleted and b.status <> 'checked_in'`);
+    // an undone check-in's credit came back: its ledger row is a tombstone, never a live charge
+    const undoneButCharged = await q(`select b.id from public.bookings b join public.credit_ledger c on c.booking_id = b.id and c.reason = 'check_in' and not c.deleted where b.status = 'booked'`);
+    expect(undoneButCharged).toEqual([]);
     expect(creditWithoutCheckIn).toEqual([]);
     const doubleEarn = await q(`select order_id from public.loyalty_ledger where reason = 'earn' and order_id is not null group by 1 having count(*) > 1`);
     expect(doubleEarn).toEqual([]);

@@ -79,6 +79,8 @@ export async function studioMutation(r: Rnd, db: LocalDb, staff: { front_desk: s
     const pass = r() < 0.3 ? passes.find((p) => p.customer_id === cust)?.id : undefined;
     return { name: 'booking.checkIn', args: { bookingId: b?.id ?? uuid(), sessionId: b?.session_id ?? s.id, customerId: cust, ...(pass ? { passId: pass } : {}) }, staffId: by };
   }
+  const inRoom = bookings.filter((b) => b.status === 'checked_in');
+  if (x < 0.78 && inRoom.length) return { name: 'booking.undoCheckIn', args: { bookingId: pick(r, inRoom)!.id }, staffId: by };
   if (x < 0.82 && live.length) return { name: 'booking.markNoShow', args: { bookingId: pick(r, live)!.id }, staffId: by };
   const plan = pick(r, plans)!;
   return {

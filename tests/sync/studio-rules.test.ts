@@ -161,6 +161,26 @@ describe.each(engines())('studio rules on $name', (engine) => {
     expect(await recon(b)).toEqual([]);
   });
 
+  it('an undone check-in gives its credit back; checking in again spends exactly one; a second undo changes nothing', async () => {
+    const w = world();
+    const s = await newSession(10);
+    const c = await newCustomer('Wrong Tap');
+    const pass = await newPass(c, 'pack', { balance: 3 });
+    const b = await book(s, c);
+    const live = async () => (await w.q<{ n: number }>(`select coalesce(sum(delta), 0)::int as n from public.credit_ledger where pass_id = $1 and not deleted`, [pass]))[0].n;
+    expect(await run('booking.checkIn', { bookingId: b, sessionId: s, customerId: c })).toMatchObject({ status: 'applied' });
+    expect(await live()).toBe(2);
+    expect(await run('booking.undoCheckIn', { bookingId: b })).toMatchObject({ status: 'applied' });
+    expect(await booking(b)).toMatchObject({ status: 'booked', checked_in_at: null, pass_id: null });
+    expect(await live()).toBe(3);
+    expect(await run('booking.undoCheckIn', { bookingId: b })).toMatchObject({ status: 'applied' });
+    expect(await live()).toBe(3);
+    expect(await run('booking.checkIn', { bookingId: b, sessionId: s, customerId: c })).toMatchObject({ status: 'applied' });
+    expect(await live()).toBe(2);
+    expect((await booking(b)).status).toBe('checked_in');
+    expect(await run('booking.undoCheckIn', { bookingId: id() })).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+  });
+
   it('two tablets checking the same booking in at once spend one credit', async () => {
     const w = world();
     const s = await newSession(10);

@@ -22,7 +22,7 @@ type Applier = (w: LocalWriter, a: any, c: ApplyContext) => Promise<void>;
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
 async function location(w: LocalWriter, c: ApplyContext) {
-  return (await w.get('locations', c.locationId)) ?? { tax_rate_bps: 0, loyalty_points_per_dollar: 0 };
+  return (await w.get('locations', c.locationId)) ?? ({ id: c.locationId, tax_rate_bps: 0, loyalty_points_per_dollar: 0 } as Row);
 }
 
 async function moveStock(w: LocalWriter, c: ApplyContext, itemId: string, delta: number, reason: string, n: number, orderId?: string) {
@@ -38,6 +38,21 @@ async function openDrawer(w: LocalWriter, c: ApplyContext) {
 
 async function balance(w: LocalWriter, table: 'loyalty_ledger' | 'credit_ledger', index: string, id: string, field: string) {
   return (await w.where(table, index, id)).reduce((s, r) => s + num(r[field]), 0);
+}
+
+/** The pass a check-in spends, as the server chooses it (src/server/mutators/passes.ts). */
+async function choosePass(w: LocalWriter, customerId: string, sessionId: string, passId?: string) {
+  const s = await w.get('class_sessions', sessionId);
+  const startsAt = String(s?.starts_at ?? '');
+  const passes = await w.where('customer_passes', 'customer_id', customerId);
+  if (passId) return passes.find((p) => p.id === passId);
+  const usable = [];
+  for (const p of passes) {
+    if (p.expires_at && String(p.expires_at) < startsAt) continue;
+    if (p.kind === 'unlimited' || (await balance(w, 'credit_ledger', 'pass_id', p.id, 'delta')) > 0) usable.push(p);
+  }
+  const t = (p: Row) => (p.expires_at ? Date.parse(String(p.expires_at)) : Infinity);
+  return usable.sort((x, y) => Number(y.kind === 'unlimited') - Number(x.kind === 'unlimited') || t(x) - t(y) || String(x.starts_at).localeCompare(String(y.starts_at)) || x.id.localeCompare(y.id))[0];
 }
 
 async function liveCount(w: LocalWriter, sessionId: string) {
@@ -159,13 +174,24 @@ export const appliers: Record<string, Applier> = {
     if (s && next && (await liveCount(w, s.id)) < num(s.capacity)) await w.update('bookings', next.id, { status: 'booked', waitlist_position: null });
   },
   async 'booking.checkIn'(w, a, c) {
-    const b = await w.get('bookings', a.bookingId);
+    const own = await w.get('bookings', a.bookingId);
+    // as the server: this booking, else the student's live booking in this class, else a walk-in
+    const live = (await w.where('bookings', 'customer_id', a.customerId)).find((x) => x.session_id === a.sessionId && x.status !== 'cancelled' && x.status !== 'late_cancelled');
+    const b = own && own.status !== 'cancelled' && own.status !== 'late_cancelled' ? own : (live ?? own);
     if (b?.status === 'checked_in') return;
-    const passes = (await w.where('customer_passes', 'customer_id', a.customerId)).filter((p) => !p.expires_at || String(p.expires_at) > c.clientTime);
-    const pass = passes.find((p) => p.id === a.passId) ?? passes.find((p) => p.kind === 'unlimited') ?? passes[0];
-    await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id: a.bookingId, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, pass_id: (pass?.id as string) ?? null });
+    const pass = await choosePass(w, a.customerId, a.sessionId, a.passId);
+    const id = (b?.id as string) ?? a.bookingId;
+    await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, cancelled_at: null, pass_id: (pass?.id as string) ?? null });
     if (pass && pass.kind !== 'unlimited') {
-      await w.put('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: a.bookingId });
+      await w.put('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: id });
+    }
+  },
+  async 'booking.undoCheckIn'(w, a) {
+    const b = await w.get('bookings', a.bookingId);
+    if (b?.status !== 'checked_in') return;
+    await w.update('bookings', a.bookingId, { status: 'booked', checked_in_at: null, pass_id: null });
+    for (const r of await w.where('credit_ledger', 'booking_id', a.bookingId)) {
+      if (r.reason === 'check_in') await w.update('credit_ledger', r.id, { deleted: true });
     }
   },
   async 'booking.markNoShow'(w, a) {

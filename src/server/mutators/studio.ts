@@ -15,7 +15,7 @@
 // devices do not have. The lock is held until the push commits, even past a savepoint.
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
-import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow } from '../../shared/mutators/studio.ts';
+import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn } from '../../shared/mutators/studio.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
 import { chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
 
@@ -201,6 +201,24 @@ async function checkIn(ctx: MutationContext, a: ArgsOf<typeof bookingCheckIn>) {
   await chargeCheckIn(ctx, pass, { bookingId, customerId: a.customerId, customerName: customer.name, sessionId: a.sessionId, sessionLabel: s.label });
 }
 
+/**
+ * Undo a check-in the desk made by mistake (the wrong student tapped): the booking is
+ * booked again and the credit it spent is given back by tombstoning its ledger row, so
+ * the student can be checked in again later and still spend exactly one credit. The
+ * screen offers undo for a short while only; the server takes it whenever it arrives,
+ * because a tablet that was offline sends it late. Anything but a checked-in booking is
+ * left alone (a duplicate undo is a no-op). An over-capacity item the check-in raised
+ * stays for the manager, who sees the undo beside it.
+ */
+async function undoCheckIn(ctx: MutationContext, a: ArgsOf<typeof bookingUndoCheckIn>) {
+  const seen = await requireBooking(ctx, a.bookingId);
+  await lockSession(ctx, seen.session_id);
+  const b = await requireBooking(ctx, a.bookingId);
+  if (b.status !== 'checked_in') return;
+  await ctx.tx.query(`update public.bookings set status = 'booked', checked_in_at = null, pass_id = null where id = $1`, [b.id]);
+  await ctx.tx.query(`update public.credit_ledger set deleted = true where booking_id = $1 and reason = 'check_in' and not deleted`, [b.id]);
+}
+
 /** The front desk marks no-shows once class has started; the time is theirs to judge. */
 async function markNoShow(ctx: MutationContext, a: ArgsOf<typeof bookingMarkNoShow>) {
   const b = await requireBooking(ctx, a.bookingId);
@@ -215,6 +233,7 @@ export const mutators: Record<string, ServerMutator<any>> = {
   'booking.create': createBooking,
   'booking.cancel': cancelBooking,
   'booking.checkIn': checkIn,
+  'booking.undoCheckIn': undoCheckIn,
   'booking.markNoShow': markNoShow,
   'pass.sell': sellPass,
 };

@@ -1,5 +1,6 @@
 // The studio's front desk: bookings with a waitlist, cancellations (late by the studio's
-// cutoff), check-ins (a walk-in creates the booking), no-shows, and selling passes.
+// cutoff), check-ins (a walk-in creates the booking) and their undo, no-shows, and
+// selling passes.
 import { z } from 'zod';
 import { defineMutator } from './define.ts';
 
@@ -23,6 +24,12 @@ export const bookingCheckIn = defineMutator({
   }),
 });
 
+/** The desk tapped the wrong student: back to booked, the credit given back. */
+export const bookingUndoCheckIn = defineMutator({
+  name: 'booking.undoCheckIn',
+  args: z.strictObject({ bookingId: z.uuid() }),
+});
+
 export const bookingMarkNoShow = defineMutator({
   name: 'booking.markNoShow',
   args: z.strictObject({ bookingId: z.uuid() }),
@@ -42,4 +49,4 @@ export const passSell = defineMutator({
   }),
 });
 
-export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingMarkNoShow, passSell];
+export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell];
