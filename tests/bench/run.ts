@@ -6,6 +6,7 @@ import pg from 'pg';
 import { build, buildIsStale } from '../../src/server/build.ts';
 import { benchEngine, type Figure } from './sync-bench.ts';
 import { benchBrowser } from './browser-bench.ts';
+import { benchDesk } from './desk-bench.ts';
 
 async function postgresAvailable(): Promise<boolean> {
   const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -31,6 +32,8 @@ if (await postgresAvailable()) {
 } else log('PostgreSQL: not reachable, skipped (set BENCH_DATABASE_URL)');
 log('benchmarking the barista’s screen in Chromium…');
 figures.push(...(await benchBrowser(log, Number(process.env.BENCH_ORDERS ?? 200))));
+log('benchmarking the front desk in Chromium…');
+figures.push(...(await benchDesk(log)));
 
 const cols = ['engine', 'what', 'value', 'baseline', 'ratio'] as const;
 const width = cols.map((c) => Math.max(c.length, ...figures.map((f) => String(f[c]).length)));

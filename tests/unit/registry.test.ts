@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { mutatorDefs } from '../../src/shared/mutators/index.ts';
 import { serverMutators } from '../../src/server/mutators/index.ts';
-import { appliers } from '../../src/client/sync/appliers.ts';
+import { applierTables, appliers } from '../../src/client/sync/appliers.ts';
 
 const REQUIRED = [
   'order.create', 'order.payCash', 'order.markPayLater', 'order.setStatus', 'order.void', 'product.setSoldOut',
@@ -20,6 +20,7 @@ describe('mutator registry', () => {
   it('has a server mutator and a tablet applier for each, and nothing else', () => {
     expect(Object.keys(serverMutators).sort()).toEqual([...mutatorDefs.keys()].sort());
     expect(Object.keys(appliers).sort()).toEqual([...mutatorDefs.keys()].sort());
+    expect(Object.keys(applierTables).sort()).toEqual([...mutatorDefs.keys()].sort());
   });
   it('keeps voids and stock counts for managers', () => {
     expect(mutatorDefs.get('order.void')!.roles).toEqual(['owner', 'manager']);

@@ -4,7 +4,7 @@
 import { mutatorDefs } from '../../shared/mutators/index.ts';
 import type { OutboxExport } from '../../shared/sync/protocol.ts';
 import { clientIdOf, getMeta, setMeta, type LocalDb, type OutboxEntry } from '../db/local-db.ts';
-import { appliers, type ApplyContext } from './appliers.ts';
+import { applierTables, appliers, type ApplyContext } from './appliers.ts';
 import { LocalWriter } from './writer.ts';
 
 export interface DeviceInfo {
@@ -41,9 +41,11 @@ export async function mutateMany(db: LocalDb, list: { name: string; args: unknow
     if (!def || !apply) throw new Error(`Unknown mutation ${name}`);
     return { name, args: def.args.parse(args), apply };
   });
-  const clientId = await clientIdOf(db);
-  const device = await deviceInfo(db);
-  return db.transaction('rw', db.writableTables, async () => {
+  const tables = new Set(parsed.flatMap((m) => applierTables[m.name] ?? []));
+  const scope = [db.outbox, db.meta, db.shadow, ...[...tables].map((t) => db.rows(t))];
+  return db.transaction('rw', scope, async () => {
+    const clientId = await clientIdOf(db);
+    const device = await deviceInfo(db);
     let id = (await getMeta<number>(db, 'nextMutationId')) ?? 1;
     const ids: number[] = [];
     const w = new LocalWriter(db);
