@@ -17,6 +17,8 @@ export interface DeviceApp {
   run(name: string, args: unknown): Promise<number>;
   /** Queues mutations that belong together in one local transaction. */
   runMany(list: { name: string; args: unknown }[]): Promise<number[]>;
+  /** An online call to a device API (card payments); throws SyncHttpError. */
+  api(path: string, body?: unknown): Promise<unknown>;
 }
 
 let app: DeviceApp | null = null;
@@ -24,7 +26,8 @@ let app: DeviceApp | null = null;
 export function deviceApp(): DeviceApp {
   if (app) return app;
   const db = new LocalDb('tandem');
-  const engine = new SyncEngine({ db, transport: httpTransport({ credential: () => storedCredential(db) }) });
+  const transport = httpTransport({ credential: () => storedCredential(db) });
+  const engine = new SyncEngine({ db, transport });
   app = {
     db,
     engine,
@@ -39,6 +42,7 @@ export function deviceApp(): DeviceApp {
       engine.notify();
       return ids;
     },
+    api: (path, body = {}) => transport.request!(path, body),
   };
   // for support and tests: the live engine from the browser's console
   (globalThis as { __tandem?: DeviceApp }).__tandem = app;

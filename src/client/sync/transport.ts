@@ -17,6 +17,8 @@ export interface SyncTransport {
   pull(req: PullRequest): Promise<PullResponse>;
   /** Calls onPoke for each poke until the returned function is called. Optional. */
   events?(onPoke: () => void, onState: (connected: boolean) => void): () => void;
+  /** Any other device API call (payments), with the same token handling. Optional. */
+  request?(path: string, body: unknown): Promise<unknown>;
 }
 
 /** A refusal from the server, in the envelope of DESIGN §10; or a network failure (status 0). */
@@ -100,6 +102,7 @@ export function httpTransport(opts: {
   }
 
   return {
+    request: authed,
     async push(req) {
       return pushResponseSchema.parse(await authed('/api/sync/push', req));
     },

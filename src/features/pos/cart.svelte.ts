@@ -77,6 +77,9 @@ export interface Receipt {
   discountCents: number;
   totalCents: number;
   tenderedCents: number | null;
+  /** paid by card (without the tip), and the tip added on the reader */
+  cardCents?: number;
+  tipCents?: number;
   payLater: boolean;
   at: string;
   location: string;
