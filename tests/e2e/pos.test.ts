@@ -1,6 +1,7 @@
 // The barista's screen in Chromium against the built server (issue #4): ring up with
 // modifiers and cash, the bar queue, offline (browser offline, and the server process
 // killed) with a reload served by the service worker, a second tablet, sold-out items.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
@@ -82,6 +83,14 @@ describe('the barista’s screen in Chromium', () => {
     await a.page.reload(); // no network: the service worker serves /pos
     await a.page.getByTestId('product').first().waitFor();
     await expect(waiting(a.page)).resolves.toBeGreaterThanOrEqual(6);
+    // recovery: the waiting changes can be saved as a file for a manager to import
+    await a.page.getByTestId('sync-chip').getByRole('button', { expanded: false }).click();
+    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByRole('button', { name: 'Export waiting changes' }).click()]);
+    const file = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
+    expect(file).toMatchObject({ kind: 'tandem-outbox', version: 1 });
+    expect(file.mutations.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['order.create', 'order.payCash']));
+    expect(file.mutations.length).toBe(await waiting(a.page));
+    await a.page.getByTestId('sync-chip').getByRole('button', { expanded: true }).click();
     await a.context.setOffline(false);
     await a.page.evaluate(() => window.dispatchEvent(new Event('online')));
     await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
