@@ -1,0 +1,269 @@
+// The manager's console API over HTTP against the built server (issue #7), on both
+// engines: every reconciliation kind the sync path produces, resolved through the inbox
+// with its effect and an audit row; a day report whose figures equal sums taken here from
+// the ledgers, provisional until the last tablet has synced; and who may see what.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/server/auth/passwords.ts';
+import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
+import { orderNumber } from '../../src/shared/domain/money.ts';
+import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
+import { client, startAppServer, TEST_PASSWORD, type AppServer } from '../fixtures/app-server.ts';
+import { engines } from '../fixtures/engines.ts';
+
+const id = () => crypto.randomUUID();
+
+describe.each(engines())('manager console API on $name', ({ name }) => {
+  let app: AppServer;
+  const manager = () => mgr;
+  let mgr: ReturnType<typeof client>;
+  let cafeOnly: ReturnType<typeof client>;
+  let barista: ReturnType<typeof client>;
+  const snap: Record<string, any[]> = {};
+  const staff: Record<string, string> = {};
+
+  /** Direct database work (PGlite has one owner: the server is stopped meanwhile). */
+  async function withDb<T>(fn: (q: (sql: string, p?: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
+    if (app.engine === 'pglite') await app.stop();
+    const db = await app.openDb();
+    try {
+      return await fn(async (sql, p) => (await db.query(sql, p)).rows);
+    } finally {
+      await db.close();
+      if (app.engine === 'pglite') await app.start();
+    }
+  }
+
+  interface Dev { deviceId: string; token: string; clientId: string; next: number; code: string }
+  async function device(locationId: string, label: string): Promise<Dev> {
+    const d = (await mgr.post('/api/devices', { locationId, name: label })).json;
+    const t = (await client(app.url).post('/api/devices/token', { deviceId: d.deviceId, credential: d.credential })).json;
+    return { deviceId: d.deviceId, token: t.accessToken, clientId: id(), next: 1, code: d.code };
+  }
+  async function push(d: Dev, list: { name: string; args: unknown; staffId: string }[]) {
+    const mutations = list.map((m) => ({ ...m, id: d.next++, clientTime: new Date().toISOString() }));
+    const r = await client(app.url).post('/api/sync/push', { clientId: d.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${d.token}` });
+    expect(r.status, r.text).toBe(200);
+    return r.json.results as { id: number; status: string; error?: { code: string } }[];
+  }
+  async function pullAll(d: Dev) {
+    const r = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${d.token}` });
+    for (const p of r.json.patch) if (p.op === 'put') (snap[p.table] ??= []).push(p.row);
+  }
+
+  let cafe: Dev;
+  let till: Dev;
+  let studio: Dev;
+  beforeAll(async () => {
+    app = await startAppServer(name);
+    // a café-only manager and a barista with sign-in accounts, to test who sees what
+    await withDb(async (q) => {
+      const hash = await hashPassword(TEST_PASSWORD);
+      for (const [email, staffName, role, loc] of [['cafe.manager@demo.local', 'Cara Café', 'manager', app.seed.cafeLocationId], ['barista@demo.local', 'Bea Barista', 'barista', app.seed.cafeLocationId]]) {
+        const [u] = await q(`insert into auth.users (id, email, encrypted_password, email_confirmed_at) values (gen_random_uuid(), $1, $2, now()) returning id`, [email, hash]);
+        const [s] = await q(`insert into public.staff (organization_id, name, role, auth_user_id) values ($1, $2, $3, $4) returning id`, [app.seed.organizationId, staffName, role, u.id]);
+        await q(`insert into public.staff_locations (staff_id, location_id) values ($1, $2)`, [s.id, loc]);
+      }
+    });
+    mgr = client(app.url);
+    expect((await mgr.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD })).status).toBe(200);
+    cafeOnly = client(app.url);
+    expect((await cafeOnly.post('/api/auth/signin', { email: 'cafe.manager@demo.local', password: TEST_PASSWORD })).status).toBe(200);
+    barista = client(app.url);
+    expect((await barista.post('/api/auth/signin', { email: 'barista@demo.local', password: TEST_PASSWORD })).status).toBe(200);
+    cafe = await device(app.seed.cafeLocationId, 'Counter');
+    till = await device(app.seed.cafeLocationId, 'Till');
+    studio = await device(app.seed.studioLocationId, 'Door');
+    await pullAll(cafe);
+    await pullAll(studio);
+    for (const s of snap.staff) staff[s.role] ??= s.id;
+  }, 180_000);
+  afterAll(() => app?.destroy());
+
+  const product = (n: string) => snap.products.find((p) => p.name === n);
+  const itemId = (n: string) => snap.inventory_items.find((p) => p.name === n).id;
+  const inbox = async (c = mgr, qs = '') => (await c.get(`/api/manager/inbox${qs}`)).json.items as any[];
+  const itemOf = async (kind: string) => (await inbox(mgr, `?kind=${kind}`))[0];
+
+  it('turns every kind the sync path raises into an inbox item, and resolves each with its effect and an audit row', async () => {
+    const b = staff.barista;
+    const croissant = product('Butter croissant');
+    // café: a refused stock count, stock below zero, pay later, a price difference, an
+    // overdrawn loyalty balance, a drawer that came up short
+    const pts = snap.customers.find((c) => c.name === 'Kwame Mensah');
+    const orderUnpaid = id();
+    const drawer = id();
+    const results = await push(cafe, [
+      { name: 'stock.count', args: { movementId: id(), itemId: itemId('Oat milk'), countedQuantity: 3 }, staffId: b },
+      { name: 'stock.adjust', args: { movementId: id(), itemId: itemId('Croissants'), delta: -100_000, reason: 'waste' }, staffId: b },
+      { name: 'order.create', args: { orderId: orderUnpaid, number: orderNumber(cafe.code, 1), items: [{ id: id(), productId: croissant.id, quantity: 1, unitPriceCents: 300, modifierIds: [] }] }, staffId: b },
+      { name: 'order.markPayLater', args: { orderId: orderUnpaid }, staffId: b },
+      { name: 'loyalty.redeem', args: { entryId: id(), customerId: pts.id, points: 500 }, staffId: b },
+      { name: 'drawer.open', args: { drawerSessionId: drawer, openingFloatCents: 10_000 }, staffId: b },
+      { name: 'drawer.close', args: { drawerSessionId: drawer, countedCents: 9_500 }, staffId: b },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'applied', 'applied', 'applied', 'applied', 'applied', 'applied']);
+    // studio: a student checked in to the full small class, one without any pass
+    await pullAll(studio);
+    const small = snap.class_sessions.filter((s) => s.capacity === 3)[0];
+    const waiting = snap.bookings.find((x) => x.session_id === small.id && x.status === 'waitlisted');
+    const nopass = snap.customers.find((c) => c.name === 'Olivia Bennett');
+    const r2 = await push(studio, [
+      { name: 'booking.checkIn', args: { bookingId: waiting.id, sessionId: small.id, customerId: waiting.customer_id }, staffId: staff.front_desk },
+      { name: 'booking.checkIn', args: { bookingId: id(), sessionId: snap.class_sessions.find((s) => s.capacity !== 3 && !s.cancelled).id, customerId: nopass.id }, staffId: staff.front_desk },
+    ]);
+    expect(r2.map((r) => r.status)).toEqual(['applied', 'applied']);
+
+    const open = await inbox();
+    const kinds = new Set(open.map((i) => i.kind));
+    for (const k of ['rejected_mutation', 'negative_stock', 'unpaid_order', 'price_difference', 'loyalty_overdraft', 'drawer_variance', 'over_capacity', 'pass_overdraft']) expect(kinds, k).toContain(k);
+    const rejected = open.find((i) => i.kind === 'rejected_mutation');
+    expect(rejected).toMatchObject({ deviceName: 'Counter', mutationName: 'stock.count', locationName: 'Demo Café' });
+    expect(rejected.actions).toEqual(['accept', 'dismiss']);
+    expect((await mgr.get('/api/manager/summary')).json.open[app.seed.cafeLocationId]).toBe(open.filter((i) => i.locationId === app.seed.cafeLocationId).length);
+
+    // bad requests write nothing
+    const neg = await itemOf('negative_stock');
+    expect((await mgr.post(`/api/manager/inbox/${neg.id}`, { action: 'explode' })).status).toBe(400);
+    expect((await mgr.post(`/api/manager/inbox/${neg.id}`, { action: 'write_off', note: 'no' })).json.error.code).toBe('VALIDATION_FAILED');
+    expect((await mgr.post(`/api/manager/inbox/${neg.id}`, { action: 'dismiss' })).status).toBe(400); // a dismissal needs a note
+
+    // effects
+    expect((await mgr.post(`/api/manager/inbox/${neg.id}`, { action: 'count', quantity: 48 })).status).toBe(200);
+    const over = await itemOf('over_capacity');
+    expect((await mgr.post(`/api/manager/inbox/${over.id}`, { action: 'move_to_waitlist', note: 'room was full' })).status).toBe(200);
+    const unpaid = await itemOf('unpaid_order');
+    expect((await mgr.post(`/api/manager/inbox/${unpaid.id}`, { action: 'collect', amountCents: 100_000 })).json.error.code).toBe('VALIDATION_FAILED');
+    expect((await mgr.post(`/api/manager/inbox/${unpaid.id}`, { action: 'collect', amountCents: unpaid.details.totalCents })).status).toBe(200);
+    expect((await mgr.post(`/api/manager/inbox/${unpaid.id}`, { action: 'collect', amountCents: 1 })).status).toBe(409); // already resolved
+    for (const kind of ['rejected_mutation', 'price_difference', 'loyalty_overdraft', 'drawer_variance', 'pass_overdraft']) {
+      const it = await itemOf(kind);
+      const r = await mgr.post(`/api/manager/inbox/${it.id}`, kind === 'rejected_mutation' ? { action: 'dismiss', note: 'she may not count; told her' } : { action: 'accept' });
+      expect(r.status, kind).toBe(200);
+    }
+    expect(await inbox()).toEqual([]);
+
+    await withDb(async (q) => {
+      expect((await q(`select quantity from public.stock_levels where id = $1`, [itemId('Croissants')]))[0].quantity).toBe(48);
+      const [bk] = await q(`select status, waitlist_position from public.bookings where id = $1`, [waiting.id]);
+      expect(bk.status).toBe('waitlisted');
+      expect(await q(`select 1 from public.credit_ledger where booking_id = $1 and reason = 'check_in' and not deleted`, [waiting.id])).toEqual([]);
+      expect((await q(`select payment_status from public.orders where id = $1`, [orderUnpaid]))[0].payment_status).toBe('paid');
+      const audits = await q(`select action, details->>'kind' as kind, actor_user_id is not null as by_user from public.audit_log where action like 'reconciliation.%' order by created_at`);
+      expect(audits.map((a) => a.kind).sort()).toEqual(['drawer_variance', 'loyalty_overdraft', 'negative_stock', 'over_capacity', 'pass_overdraft', 'price_difference', 'rejected_mutation', 'unpaid_order']);
+      expect(audits.every((a) => a.by_user)).toBe(true);
+      expect(await q(`select status from public.reconciliation_items where status = 'open'`)).toEqual([]);
+    });
+  });
+
+  it('a café-only manager sees and changes only the café; a barista’s session reaches no manager endpoint', async () => {
+    // a fresh item at each location
+    await push(cafe, [{ name: 'stock.count', args: { movementId: id(), itemId: itemId('Oat milk'), countedQuantity: 3 }, staffId: staff.barista }]);
+    await push(studio, [{ name: 'booking.checkIn', args: { bookingId: id(), sessionId: snap.class_sessions.find((s) => s.capacity !== 3 && !s.cancelled).id, customerId: snap.customers.find((c) => c.name === 'Inès Haddad').id }, staffId: staff.front_desk }]);
+    const all = await inbox();
+    expect(new Set(all.map((i) => i.locationId))).toEqual(new Set([app.seed.cafeLocationId, app.seed.studioLocationId]));
+    const mine = await inbox(cafeOnly);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((i) => i.locationId === app.seed.cafeLocationId)).toBe(true);
+    const studioItem = all.find((i) => i.locationId === app.seed.studioLocationId);
+    const refused = await cafeOnly.post(`/api/manager/inbox/${studioItem.id}`, { action: 'accept' });
+    expect([403, 404]).toContain(refused.status);
+    expect((await cafeOnly.get(`/api/manager/report?locationId=${app.seed.studioLocationId}`)).status).toBe(403);
+    expect((await cafeOnly.get(`/api/manager/inbox?locationId=${app.seed.studioLocationId}`)).status).toBe(403);
+    expect((await cafeOnly.get(`/api/manager/devices`)).json.devices.every((d: any) => d.locationId === app.seed.cafeLocationId)).toBe(true);
+    for (const path of ['/api/manager/inbox', '/api/manager/summary', '/api/manager/devices', '/api/manager/drawers', `/api/manager/report?locationId=${app.seed.cafeLocationId}`, `/api/manager/export?locationId=${app.seed.cafeLocationId}&what=orders`]) {
+      const r = await barista.get(path);
+      expect(r.status, path).toBe(403);
+      expect(r.json.error.code).toBe('FORBIDDEN');
+    }
+    expect((await barista.post(`/api/manager/inbox/${studioItem.id}`, { action: 'accept' })).status).toBe(403);
+    // a device's token is not a manager either
+    expect((await client(app.url).get('/api/manager/inbox', { authorization: `Bearer ${cafe.token}` })).status).toBe(403);
+    expect((await client(app.url).get('/api/manager/inbox')).status).toBe(401);
+  });
+
+  it('the day report equals the ledgers, and is provisional until the last tablet has synced', async () => {
+    const b = staff.barista;
+    const latte = product('Latte');
+    const o = (n: number, qty: number) => ({ orderId: id(), number: orderNumber(till.code, n), items: [{ id: id(), productId: latte.id, quantity: qty, unitPriceCents: latte.price_cents, modifierIds: [] }] });
+    const [o1, o2, o3, o4] = [o(1, 1), o(2, 2), o(3, 3), o(4, 1)];
+    const drawer = id();
+    const tot = (q: number) => q * latte.price_cents + Math.floor((q * latte.price_cents * 875 * 2 + 10_000) / 20_000);
+    await push(till, [
+      { name: 'drawer.open', args: { drawerSessionId: drawer, openingFloatCents: 5_000 }, staffId: b },
+      { name: 'order.create', args: o1, staffId: b },
+      { name: 'order.payCash', args: { orderId: o1.orderId, paymentId: id(), amountCents: tot(1), tenderedCents: 1_000 }, staffId: b },
+      { name: 'order.create', args: o2, staffId: b },
+      { name: 'order.create', args: o3, staffId: b },
+      { name: 'order.payCash', args: { orderId: o3.orderId, paymentId: id(), amountCents: tot(3), tenderedCents: 5_000 }, staffId: b },
+      { name: 'order.create', args: o4, staffId: b },
+      { name: 'order.void', args: { orderId: o4.orderId, reason: 'spilled' }, staffId: staff.manager },
+      { name: 'drawer.close', args: { drawerSessionId: drawer, countedCents: 5_000 + tot(1) + tot(3) - 200 }, staffId: b },
+    ]);
+    // a card payment with a tip and a refund, as the payments webhook and the console record them;
+    // then everything of the till moves to yesterday, so the day is over
+    const yesterday = await withDb(async (q) => {
+      const cardId = id();
+      await q(`insert into public.payments (id, location_id, order_id, method, amount_cents, tip_cents, status, stripe_payment_intent_id, device_id)
+               values ($1, $2, $3, 'card', $4, 150, 'succeeded', 'pi_test_report', $5)`, [cardId, app.seed.cafeLocationId, o2.orderId, tot(2) + 150, till.deviceId]);
+      await q(`update public.orders set payment_status = 'paid', tip_cents = 150 where id = $1`, [o2.orderId]);
+      await q(`insert into public.refunds (id, location_id, payment_id, amount_cents, status) values (gen_random_uuid(), $1, $2, 300, 'succeeded')`, [app.seed.cafeLocationId, cardId]);
+      const mine = [o1, o2, o3, o4].map((x) => x.orderId);
+      await q(`update public.orders set created_at = created_at - interval '1 day', voided_at = voided_at - interval '1 day' where id = any($1)`, [mine]);
+      await q(`update public.payments set created_at = created_at - interval '1 day' where order_id = any($1)`, [mine]);
+      await q(`update public.refunds set created_at = created_at - interval '1 day' where payment_id = $1`, [cardId]);
+      await q(`update public.drawer_sessions set opened_at = opened_at - interval '1 day', closed_at = closed_at - interval '1 day' where id = $1`, [drawer]);
+      // every tablet of the café was last heard from yesterday, except the till, still behind
+      await q(`update public.devices set created_at = now() - interval '3 days', last_seen_at = now() - interval '2 days' where location_id = $1`, [app.seed.cafeLocationId]);
+      await q(`update public.sync_clients set last_seen_at = now() - interval '2 days' where location_id = $1`, [app.seed.cafeLocationId]);
+      const [d] = await q(`select ((now() at time zone 'America/New_York')::date - 1)::text as d`);
+      return d.d as string;
+    });
+
+    const r1 = (await mgr.get(`/api/manager/report?locationId=${app.seed.cafeLocationId}&day=${yesterday}`)).json;
+    expect(r1.final).toBe(false);
+    expect(r1.devicesBehind.map((d: any) => d.name).sort()).toEqual(['Counter', 'Till']);
+
+    // the figures, summed here from the raw ledger rows of that day
+    const ledgers = await withDb(async (q) => {
+      const range = `created_at >= (($1::date)::timestamp at time zone 'America/New_York') and created_at < (($1::date + 1)::timestamp at time zone 'America/New_York') and location_id = $2`;
+      return {
+        orders: await q(`select * from public.orders where ${range}`, [yesterday, app.seed.cafeLocationId]),
+        payments: await q(`select * from public.payments where ${range}`, [yesterday, app.seed.cafeLocationId]),
+        refunds: await q(`select * from public.refunds where ${range}`, [yesterday, app.seed.cafeLocationId]),
+      };
+    });
+    const sum = (xs: any[], f: string) => xs.reduce((s, x) => s + Number(x[f]), 0);
+    const kept = ledgers.orders.filter((x) => x.status !== 'voided');
+    expect(r1.orders).toEqual({ count: kept.length, subtotal: sum(kept, 'subtotal_cents'), discount: sum(kept, 'discount_cents'), tax: sum(kept, 'tax_cents'), tips: sum(kept, 'tip_cents'), total: sum(kept, 'total_cents') });
+    expect(r1.orders.count).toBe(3);
+    expect(r1.voids).toEqual({ count: 1, total: tot(1) });
+    const cash = ledgers.payments.filter((p) => p.method === 'cash');
+    const card = ledgers.payments.filter((p) => p.method === 'card');
+    expect(r1.tenders).toEqual([
+      { method: 'card', count: card.length, amount: sum(card, 'amount_cents'), tips: sum(card, 'tip_cents') },
+      { method: 'cash', count: cash.length, amount: sum(cash, 'amount_cents'), tips: 0 },
+    ]);
+    expect(r1.refunds).toEqual([{ method: 'card', count: 1, amount: sum(ledgers.refunds, 'amount_cents') }]);
+    expect(r1.totals).toEqual({ taken: sum(ledgers.payments, 'amount_cents'), refunded: 300, net: sum(ledgers.payments, 'amount_cents') - 300 });
+    expect(r1.items).toEqual([{ name: 'Latte', quantity: 6, total: 6 * latte.price_cents }]);
+    expect(r1.drawers).toEqual([expect.objectContaining({ id: drawer, status: 'closed', expected: 5_000 + tot(1) + tot(3), variance: -200 })]);
+
+    // both café tablets sync (a push, or a token refresh): the report is final
+    await push(till, [{ name: 'product.setSoldOut', args: { productId: latte.id, soldOut: false }, staffId: b }]);
+    expect((await mgr.get(`/api/manager/report?locationId=${app.seed.cafeLocationId}&day=${yesterday}`)).json.devicesBehind.map((d: any) => d.name)).toEqual(['Counter']);
+    await client(app.url).post('/api/devices/token', await (async () => {
+      const d = (await mgr.post('/api/devices', { locationId: app.seed.cafeLocationId, name: 'unused' })).json; // a device made today is not "behind" for yesterday
+      return { deviceId: d.deviceId, credential: d.credential };
+    })());
+    await push(cafe, [{ name: 'product.setSoldOut', args: { productId: latte.id, soldOut: false }, staffId: b }]);
+    const r2 = (await mgr.get(`/api/manager/report?locationId=${app.seed.cafeLocationId}&day=${yesterday}`)).json;
+    expect(r2.devicesBehind).toEqual([]);
+    expect(r2.final).toBe(true);
+    expect(r2.orders).toEqual(r1.orders);
+
+    const csv = await mgr.get(`/api/manager/export?locationId=${app.seed.cafeLocationId}&day=${yesterday}&what=orders`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text.trim().split('\r\n')).toHaveLength(1 + 4);
+    expect(csv.text.split('\r\n')[0]).toContain('number,created_at,status,payment_status');
+  });
+});
