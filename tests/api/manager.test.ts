@@ -181,6 +181,61 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     expect((await client(app.url).get('/api/manager/inbox')).status).toBe(401);
   });
 
+  it('edits the menu, stock and schedule through the tablets’ mutators; a tablet sees them; bad edits write nothing', async () => {
+    const cafeId = app.seed.cafeLocationId;
+    const studioId = app.seed.studioLocationId;
+    const categoryId = id();
+    const productId = id();
+    const itemId_ = id();
+    const run = (c: ReturnType<typeof client>, locationId: string, mutations: unknown[]) => c.post('/api/manager/run', { locationId, mutations });
+    const r = await run(mgr, cafeId, [
+      { name: 'category.save', args: { categoryId, name: 'Specials' } },
+      { name: 'product.save', args: { productId, categoryId, name: 'Pumpkin latte', priceCents: 595 } },
+      { name: 'inventoryItem.save', args: { itemId: itemId_, name: 'Pumpkin syrup', unit: 'ml', lowStockThreshold: 500 } },
+      { name: 'stock.adjust', args: { movementId: id(), itemId: itemId_, delta: 300, reason: 'receive' } },
+      { name: 'product.save', args: { productId, categoryId, name: 'Pumpkin latte', priceCents: 625 } },
+    ]);
+    expect(r.status, r.text).toBe(200);
+    const cat = (await mgr.get(`/api/manager/catalog?locationId=${cafeId}`)).json;
+    expect(cat.products.find((p: any) => p.id === productId)).toMatchObject({ name: 'Pumpkin latte', priceCents: 625, categoryId });
+    expect(cat.lowStock.map((i: any) => i.name)).toContain('Pumpkin syrup');
+    // a tablet's next pull has them
+    const seen: any[] = [];
+    const pulled = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${cafe.token}` });
+    for (const p of pulled.json.patch) if (p.op === 'put' && p.row.id === productId) seen.push(p.row);
+    expect(seen).toEqual([expect.objectContaining({ name: 'Pumpkin latte', price_cents: 625 })]);
+
+    // the schedule: three weekly classes, a substitute, and a cancellation that frees the roster
+    const type = cat.classTypes[0];
+    const studioCat = (await mgr.get(`/api/manager/catalog?locationId=${studioId}`)).json;
+    const yoga = studioCat.classTypes[0];
+    const teacher = studioCat.staff.find((s: any) => s.role === 'instructor');
+    expect(type).toBeUndefined(); // the café has no classes
+    const weekly = [0, 1, 2].map((w) => ({ sessionId: id(), startsAt: new Date(Date.now() + (w * 7 + 3) * 86_400_000).toISOString() }));
+    expect((await run(mgr, studioId, weekly.map((x) => ({ name: 'session.save', args: { ...x, classTypeId: yoga.id, capacity: 12, room: 'Loft', instructorStaffId: teacher.id } })))).status).toBe(200);
+    const student = snap.customers.find((c) => c.name === 'Grace Park');
+    await push(studio, [{ name: 'booking.create', args: { bookingId: id(), sessionId: weekly[0].sessionId, customerId: student.id }, staffId: staff.front_desk }]);
+    const other = studioCat.staff.find((s: any) => s.role === 'instructor' && s.id !== teacher.id);
+    expect((await run(mgr, studioId, [{ name: 'session.substitute', args: { sessionId: weekly[1].sessionId, staffId: other.id } }, { name: 'session.cancel', args: { sessionId: weekly[0].sessionId } }])).status).toBe(200);
+    const after = (await mgr.get(`/api/manager/catalog?locationId=${studioId}`)).json.sessions;
+    expect(after.find((s: any) => s.id === weekly[0].sessionId)).toMatchObject({ cancelled: true, booked: 0 });
+    expect(after.find((s: any) => s.id === weekly[1].sessionId)).toMatchObject({ substituteStaffId: other.id, room: 'Loft', capacity: 12 });
+
+    // refusals, and nothing of a refused request is written
+    const before = (await mgr.get(`/api/manager/catalog?locationId=${cafeId}`)).json.products.length;
+    const bad = await run(mgr, cafeId, [{ name: 'product.save', args: { productId: id(), categoryId: null, name: 'Half written', priceCents: 100 } }, { name: 'order.create', args: {} }]);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toContain('order.create');
+    const bad2 = await run(mgr, cafeId, [{ name: 'product.save', args: { productId: id(), categoryId: null, name: 'Also half', priceCents: 100 } }, { name: 'product.save', args: { productId: id(), categoryId: id(), name: 'Ghost category', priceCents: 100 } }]);
+    expect(bad2.status).toBe(404);
+    expect((await mgr.get(`/api/manager/catalog?locationId=${cafeId}`)).json.products.length).toBe(before);
+    expect((await run(cafeOnly, studioId, [{ name: 'session.cancel', args: { sessionId: weekly[2].sessionId } }])).status).toBe(403);
+    expect((await run(barista, cafeId, [{ name: 'product.save', args: { productId: id(), categoryId: null, name: 'Nope', priceCents: 1 } }])).status).toBe(403);
+    // a barista at a tablet cannot edit the menu either: the mutation is refused there
+    const tabletTry = await push(cafe, [{ name: 'product.save', args: { productId: id(), categoryId: null, name: 'Sneaky', priceCents: 1 }, staffId: staff.barista }]);
+    expect(tabletTry[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+  });
+
   it('the day report equals the ledgers, and is provisional until the last tablet has synced', async () => {
     const b = staff.barista;
     const latte = product('Latte');

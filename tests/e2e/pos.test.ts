@@ -181,6 +181,7 @@ describe('the barista’s screen in Chromium', () => {
 
   it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
     await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => waiting(b.page), { timeout: 20_000 }).toBe(0);
     await app.stop();
     const db = await app.openDb();
     try {

@@ -207,6 +207,34 @@ export const appliers: Record<string, Applier> = {
     if (plan.credits) await w.put('credit_ledger', { id: `${c.key}:purchase`, organization_id: c.organizationId, location_id: c.locationId, pass_id: a.passId, customer_id: a.customerId, delta: plan.credits, reason: 'purchase' });
     if (a.payment.method === 'cash') await w.put('payments', { id: a.payment.paymentId, location_id: c.locationId, order_id: null, method: 'cash', amount_cents: a.payment.amountCents, status: 'succeeded' });
   },
+  async 'category.save'(w, a, c) {
+    await w.put('categories', { ...((await w.get('categories', a.categoryId)) ?? {}), id: a.categoryId, location_id: c.locationId, name: a.name, sort: a.sort, deleted: a.deleted });
+  },
+  async 'product.save'(w, a, c) {
+    await w.put('products', { ...((await w.get('products', a.productId)) ?? {}), id: a.productId, location_id: c.locationId, category_id: a.categoryId, name: a.name, price_cents: a.priceCents, tax_rate_bps: a.taxRateBps, barcode: a.barcode, active: a.active, sort: a.sort });
+  },
+  async 'inventoryItem.save'(w, a, c) {
+    await w.put('inventory_items', { ...((await w.get('inventory_items', a.itemId)) ?? {}), id: a.itemId, location_id: c.locationId, name: a.name, unit: a.unit, low_stock_threshold: a.lowStockThreshold });
+  },
+  async 'session.save'(w, a, c) {
+    const t = await w.get('class_types', a.classTypeId);
+    const minutes = a.durationMinutes ?? (num(t?.duration_minutes) || 60);
+    const prev = await w.get('class_sessions', a.sessionId);
+    await w.put('class_sessions', { ...(prev ?? { cancelled: false, substitute_staff_id: null }), id: a.sessionId, location_id: c.locationId, class_type_id: a.classTypeId, instructor_staff_id: a.instructorStaffId, starts_at: new Date(a.startsAt).toISOString(), ends_at: new Date(Date.parse(a.startsAt) + minutes * 60_000).toISOString(), capacity: a.capacity, room: a.room });
+  },
+  async 'session.cancel'(w, a, c) {
+    const s = await w.get('class_sessions', a.sessionId);
+    if (!s || s.cancelled) return;
+    await w.update('class_sessions', a.sessionId, { cancelled: true });
+    for (const b of await w.where('bookings', 'session_id', a.sessionId)) {
+      if (!['booked', 'waitlisted', 'checked_in'].includes(b.status as string)) continue;
+      for (const r of await w.where('credit_ledger', 'booking_id', b.id)) if (r.reason === 'check_in') await w.update('credit_ledger', r.id, { deleted: true });
+      await w.update('bookings', b.id, { status: 'cancelled', waitlist_position: null, cancelled_at: c.clientTime });
+    }
+  },
+  async 'session.substitute'(w, a) {
+    await w.update('class_sessions', a.sessionId, { substitute_staff_id: a.staffId });
+  },
 };
 
 /**
@@ -237,6 +265,12 @@ export const applierTables: Record<string, SyncedTable[]> = {
   'booking.undoCheckIn': ['bookings', 'credit_ledger'],
   'booking.markNoShow': ['bookings'],
   'pass.sell': ['plans', 'customer_passes', 'credit_ledger', 'payments'],
+  'category.save': ['categories'],
+  'product.save': ['products'],
+  'inventoryItem.save': ['inventory_items'],
+  'session.save': ['class_types', 'class_sessions'],
+  'session.cancel': ['class_sessions', 'bookings', 'credit_ledger'],
+  'session.substitute': ['class_sessions'],
 };
 
 /** Balances the screens show, from the local ledgers. */

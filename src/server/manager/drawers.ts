@@ -5,8 +5,8 @@
 import { AppError } from '../../shared/errors.ts';
 import type { Tx } from '../db/index.ts';
 import { serverMutators } from '../mutators/index.ts';
-import type { MutationContext, ReconKind } from '../mutators/context.ts';
 import { audit, managedLocation, managedLocations, userStaffId } from './access.ts';
+import { consoleContext, enterStaffClaim } from './console-context.ts';
 
 export async function listDrawers(tx: Tx, locationId?: string) {
   const locs = locationId ? [await managedLocation(tx, locationId)] : await managedLocations(tx);
@@ -23,29 +23,6 @@ export async function listDrawers(tx: Tx, locationId?: string) {
   return rows;
 }
 
-/** A mutator context for the console: the signed-in manager acts, at the drawer's location. */
-function consoleContext(tx: Tx, loc: { id: string; organizationId: string }, deviceId: string | null, staffId: string): MutationContext {
-  return {
-    tx,
-    deviceId: deviceId ?? '',
-    deviceCode: '',
-    locationId: loc.id,
-    organizationId: loc.organizationId,
-    staffId,
-    staffRole: 'manager',
-    clientId: '',
-    mutationId: 0,
-    clientTime: new Date().toISOString(),
-    flag: async (kind: ReconKind, summary: string, details = {}, refs = {}) => {
-      await tx.query(
-        `insert into public.reconciliation_items (location_id, kind, summary, details, device_id, staff_id, order_id, booking_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [loc.id, kind, summary.slice(0, 500), JSON.stringify({ ...details, byConsole: true }), deviceId, staffId, refs.orderId ?? null, refs.bookingId ?? null],
-      );
-    },
-  };
-}
-
 export async function closeDrawer(tx: Tx, drawerSessionId: string, countedCents: number, note?: string) {
   const { rows: [s] } = await tx.query<{ location_id: string; device_id: string | null; status: string }>(
     `select location_id, device_id, status from public.drawer_sessions where id = $1 and not deleted`,
@@ -56,7 +33,7 @@ export async function closeDrawer(tx: Tx, drawerSessionId: string, countedCents:
   if (s.status !== 'open') throw new AppError('CONFLICT', 'That drawer is already closed.');
   const staffId = await userStaffId(tx, loc.organizationId);
   if (!staffId) throw new AppError('FORBIDDEN', 'Your account has no staff record in this business; ask the owner to add you.');
-  await tx.query(`select set_config('request.jwt.claims', (current_setting('request.jwt.claims', true)::jsonb || jsonb_build_object('staff_id', $1::text))::text, true)`, [staffId]);
+  await enterStaffClaim(tx, staffId);
   await serverMutators['drawer.close'](consoleContext(tx, loc, s.device_id, staffId), { drawerSessionId, countedCents });
   const { rows: [after] } = await tx.query<{ expected: number; counted: number; variance: number }>(
     `select expected_cents as expected, counted_cents as counted, variance_cents as variance from public.drawer_sessions where id = $1`,

@@ -15,7 +15,7 @@
 // devices do not have. The lock is held until the push commits, even past a savepoint.
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
-import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn } from '../../shared/mutators/studio.ts';
+import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn, sessionCancel, sessionSave, sessionSubstitute } from '../../shared/mutators/studio.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
 import { chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
 
@@ -229,7 +229,65 @@ async function markNoShow(ctx: MutationContext, a: ArgsOf<typeof bookingMarkNoSh
   await ctx.tx.query(`update public.bookings set status = 'no_show' where id = $1 and status = 'booked'`, [b.id]);
 }
 
+// ---------------------------------------------------------------- the schedule (managers)
+
+async function saveSession(ctx: MutationContext, a: ArgsOf<typeof sessionSave>) {
+  const { rows: [other] } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.class_sessions where id = $1`, [a.sessionId]);
+  if (other && other.location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That class belongs to another location; make a new one.');
+  const { rows: [t] } = await ctx.tx.query<{ duration_minutes: number }>(
+    `select duration_minutes from public.class_types where id = $1 and location_id = $2 and not deleted`,
+    [a.classTypeId, ctx.locationId],
+  );
+  if (!t) throw new AppError('NOT_FOUND', 'That class type is not on this studio’s list.');
+  if (a.instructorStaffId) await requireStaffHere(ctx, a.instructorStaffId);
+  await ctx.tx.query(
+    `insert into public.class_sessions (id, location_id, class_type_id, instructor_staff_id, starts_at, ends_at, capacity, room)
+     values ($1, $2, $3, $4, $5::timestamptz, $5::timestamptz + make_interval(mins => $6), $7, $8)
+     on conflict (id) do update set class_type_id = excluded.class_type_id, instructor_staff_id = excluded.instructor_staff_id,
+       starts_at = excluded.starts_at, ends_at = excluded.ends_at, capacity = excluded.capacity, room = excluded.room`,
+    [a.sessionId, ctx.locationId, a.classTypeId, a.instructorStaffId, a.startsAt, a.durationMinutes ?? t.duration_minutes, a.capacity, a.room],
+  );
+}
+
+async function requireStaffHere(ctx: MutationContext, staffId: string) {
+  const { rows } = await ctx.tx.query(
+    `select 1 from public.staff s join public.staff_locations sl on sl.staff_id = s.id and sl.location_id = $2 and not sl.deleted
+     where s.id = $1 and s.active and not s.deleted`,
+    [staffId, ctx.locationId],
+  );
+  if (!rows[0]) throw new AppError('NOT_FOUND', 'That person does not work at this studio.');
+}
+
+/** The roster learns it on every desk tablet by the next poke: the class shows cancelled, each booking too. */
+async function cancelSession(ctx: MutationContext, a: ArgsOf<typeof sessionCancel>) {
+  await lockSession(ctx, a.sessionId);
+  const s = await loadSession(ctx, a.sessionId);
+  if (!s) throw new AppError('NOT_FOUND', 'That class is not on this studio’s schedule.');
+  if (s.cancelled) return;
+  await ctx.tx.query(`update public.class_sessions set cancelled = true where id = $1`, [a.sessionId]);
+  await ctx.tx.query(
+    `update public.credit_ledger set deleted = true where reason = 'check_in' and not deleted
+       and booking_id in (select id from public.bookings where session_id = $1 and status = 'checked_in')`,
+    [a.sessionId],
+  );
+  await ctx.tx.query(
+    `update public.bookings set status = 'cancelled', waitlist_position = null, cancelled_at = now()
+     where session_id = $1 and status in ('booked','waitlisted','checked_in') and not deleted`,
+    [a.sessionId],
+  );
+}
+
+async function substitute(ctx: MutationContext, a: ArgsOf<typeof sessionSubstitute>) {
+  const s = await loadSession(ctx, a.sessionId);
+  if (!s) throw new AppError('NOT_FOUND', 'That class is not on this studio’s schedule.');
+  if (a.staffId) await requireStaffHere(ctx, a.staffId);
+  await ctx.tx.query(`update public.class_sessions set substitute_staff_id = $2 where id = $1`, [a.sessionId, a.staffId]);
+}
+
 export const mutators: Record<string, ServerMutator<any>> = {
+  'session.save': saveSession,
+  'session.cancel': cancelSession,
+  'session.substitute': substitute,
   'booking.create': createBooking,
   'booking.cancel': cancelBooking,
   'booking.checkIn': checkIn,

@@ -70,3 +70,9 @@ export const dayQuerySchema = z.object({
 
 export const drawerCloseSchema = z.strictObject({ countedCents: z.int().min(0).max(10_000_000), note: note.optional() });
 export const deviceRenameSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+/** POST /api/manager/run: mutations a manager runs at one of their locations, all or nothing. */
+export const consoleRunSchema = z.strictObject({
+  locationId: z.uuid(),
+  mutations: z.array(z.strictObject({ name: z.string().min(1).max(100), args: z.unknown() })).min(1).max(200),
+});

@@ -2,7 +2,7 @@
 // cutoff), check-ins (a walk-in creates the booking) and their undo, no-shows, and
 // selling passes.
 import { z } from 'zod';
-import { defineMutator } from './define.ts';
+import { defineMutator, MANAGER_ROLES } from './define.ts';
 
 export const bookingCreate = defineMutator({
   name: 'booking.create',
@@ -49,4 +49,34 @@ export const passSell = defineMutator({
   }),
 });
 
-export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell];
+/** A class on the schedule, made or changed by a manager (a weekly schedule is one per week). */
+export const sessionSave = defineMutator({
+  name: 'session.save',
+  args: z.strictObject({
+    sessionId: z.uuid(),
+    classTypeId: z.uuid(),
+    startsAt: z.iso.datetime({ offset: true }),
+    /** the class type's duration when absent */
+    durationMinutes: z.int().min(5).max(600).optional(),
+    capacity: z.int().min(1).max(1000),
+    room: z.string().trim().max(100).nullable().default(null),
+    instructorStaffId: z.uuid().nullable().default(null),
+  }),
+  roles: MANAGER_ROLES,
+});
+
+/** The studio cancels a class: everyone on its roster is cancelled (not late), credits come back. */
+export const sessionCancel = defineMutator({
+  name: 'session.cancel',
+  args: z.strictObject({ sessionId: z.uuid() }),
+  roles: MANAGER_ROLES,
+});
+
+/** Someone else teaches this class (null: the usual instructor again). */
+export const sessionSubstitute = defineMutator({
+  name: 'session.substitute',
+  args: z.strictObject({ sessionId: z.uuid(), staffId: z.uuid().nullable() }),
+  roles: MANAGER_ROLES,
+});
+
+export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell, sessionSave, sessionCancel, sessionSubstitute];
