@@ -137,7 +137,7 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     // batches of 50 as the client does (the worst case: one location's version row, which
     // every write of the location takes in commit order). Raw pushes: 20 simulated clients
     // rebasing in this one Node process would measure this process, not the server.
-    const fleet = [];
+    const fleet: (Awaited<ReturnType<typeof registerTablet>> & { tok: string; clientId: string })[] = [];
     for (let i = 0; i < 20; i++) {
       const f = await registerTablet(app, manager, `Storm ${i}`);
       const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken;

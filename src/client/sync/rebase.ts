@@ -21,13 +21,28 @@ export async function rebase(db: LocalDb, patch: PatchOp[], cookie: string, last
       else await db.rows(s.table).delete(s.rowId);
     }
     await db.shadow.clear();
-    // 2. The patch.
+    // 2. The patch, in order, a run of same-table puts (or deletes) at a time: one bulk
+    // request instead of one per row (a reconnect after 1,000 sales is ~10,000 rows).
+    let run: { table: SyncedTable; op: 'put' | 'del'; items: unknown[] } | null = null;
+    const flush = async () => {
+      if (!run) return;
+      const t = db.rows(run.table);
+      if (run.op === 'put') await t.bulkPut(run.items as never[]);
+      else await t.bulkDelete(run.items as never[]);
+      run = null;
+    };
     for (const op of patch) {
-      if (op.op === 'clear') for (const t of SYNCED_TABLE_NAMES) await db.rows(t).clear();
-      else if (!SYNCED.has(op.table)) continue; // a table this app version does not know
-      else if (op.op === 'put') await db.rows(op.table as SyncedTable).put(op.row);
-      else await db.rows(op.table as SyncedTable).delete(op.id);
+      if (op.op === 'clear') {
+        await flush();
+        for (const t of SYNCED_TABLE_NAMES) await db.rows(t).clear();
+        continue;
+      }
+      if (!SYNCED.has(op.table)) continue; // a table this app version does not know
+      if (run && (run.table !== op.table || run.op !== op.op)) await flush();
+      run ??= { table: op.table as SyncedTable, op: op.op, items: [] };
+      run.items.push(op.op === 'put' ? op.row : op.id);
     }
+    await flush();
     // 3. Confirmed mutations leave the outbox; 4. the rest are applied again, in order.
     await db.outbox.where('id').belowOrEqual(lastMutationId).delete();
     const w = new LocalWriter(db);

@@ -1,50 +1,17 @@
-// Stock effects shared by the café mutators: what a sale uses through its recipes, writing
-// movements to the ledger, and flagging a level that went below zero (DESIGN §4, §6).
-// Sales and voids (orders.ts) and manual adjustments and counts (stock.ts) all write stock
-// here, so there is one notion of "a movement" and one negative-stock rule.
+// Stock effects shared by the café mutators: writing movements to the ledger and flagging
+// a level that went below zero (DESIGN §4, §6). Voids (orders.ts) and manual adjustments
+// and counts (stock.ts) write stock here; a sale's recipe usage is app.sale_movements
+// (supabase/migrations/20261126000900_push_fast_path.sql), which follows the same rules.
 //
 // Stock is a ledger: nobody sets a level, movements are summed into public.stock_levels by
-// a trigger. The level is read only after our own movement is in: the trigger's upsert
-// holds the level's row lock (and every write takes the location's version row lock)
-// until commit, so a concurrent sale from another tablet is either already counted or
-// waits for us, and a negative level is never missed.
+// a statement-level trigger (one upsert per item per INSERT, in item-id order). The level
+// is read only after our own movement is in: the trigger's upsert holds the level's row
+// lock (and every write takes the location's version row lock) until commit, so a
+// concurrent sale from another tablet is either already counted or waits for us, and a
+// negative level is never missed.
 import type { MutationContext } from './context.ts';
 
 export type StockReason = 'sale' | 'waste' | 'receive' | 'count' | 'void' | 'correction';
-
-export interface SoldLine {
-  productId: string;
-  modifierIds: string[];
-  quantity: number;
-}
-
-/**
- * Inventory used by these lines: quantity × recipe quantity, over the product's recipe and
- * each chosen modifier's, summed per item. A negative recipe quantity (the oat-milk swap
- * "gives back" whole milk) makes the sale use less of that item, possibly a net addition.
- * Tombstoned recipe lines are no longer part of the recipe and use nothing.
- */
-export async function recipeUsage(ctx: MutationContext, lines: SoldLine[]): Promise<Map<string, number>> {
-  const productIds = [...new Set(lines.map((l) => l.productId))];
-  const modifierIds = [...new Set(lines.flatMap((l) => l.modifierIds))];
-  const { rows } = await ctx.tx.query<{ product_id: string | null; modifier_id: string | null; item_id: string; quantity: number }>(
-    `select product_id, modifier_id, item_id, quantity from public.recipe_lines
-     where location_id = $1 and not deleted and (product_id = any($2::uuid[]) or modifier_id = any($3::uuid[]))`,
-    [ctx.locationId, productIds, modifierIds],
-  );
-  const byOwner = new Map<string, { item_id: string; quantity: number }[]>();
-  for (const r of rows) {
-    const owner = r.product_id ?? r.modifier_id!;
-    byOwner.set(owner, [...(byOwner.get(owner) ?? []), r]);
-  }
-  const usage = new Map<string, number>();
-  for (const line of lines) {
-    for (const owner of [line.productId, ...line.modifierIds]) {
-      for (const r of byOwner.get(owner) ?? []) usage.set(r.item_id, (usage.get(r.item_id) ?? 0) + line.quantity * r.quantity);
-    }
-  }
-  return usage;
-}
 
 /**
  * Writes one movement per item with a non-zero delta; returns the items touched. Rows go
