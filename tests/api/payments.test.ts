@@ -336,6 +336,35 @@ describe.each(engines())('card payments through Stripe (stand-in) on $name', ({ 
     expect(w.bar.rows('reconciliation_items').filter((i) => i.kind === 'refund_failed' && i.order_id === order2.id)).toHaveLength(1);
   });
 
+  it('brings refunds made in the Stripe dashboard, and refunds that fail later, into the ledger once', async () => {
+    const order = await w.bar.ringUp(w.productId, w.baristaId, 1800);
+    await w.bar.push('order.markPayLater', { orderId: order.id }, w.baristaId);
+    const { intentId } = (await w.bar.post('/api/payments/intents', { orderId: order.id })).json;
+    stripe.present(intentId);
+    const paid = (await w.bar.post(`/api/payments/intents/${intentId}/confirm`)).json;
+    const dash = stripe.dashboardRefund(intentId, 300);
+    const charge = { id: stripe.intents.get(intentId)!.latest_charge, object: 'charge', payment_intent: intentId, amount_refunded: 300 };
+    expect((await send('charge.refunded', charge)).json.applied).toBe(true);
+    expect((await send('charge.refunded', charge)).json.applied).toBe(true); // another event, same state
+    await w.bar.pull();
+    expect(w.bar.rows('refunds').filter((r) => r.payment_id === paid.paymentId)).toEqual([
+      expect.objectContaining({ amount_cents: 300, status: 'succeeded', stripe_refund_id: dash.id }),
+    ]);
+    expect(w.bar.row('orders', order.id)!.payment_status).toBe('partially_refunded');
+    // "Pay later" was settled by the card: that item needs nobody now.
+    expect(w.bar.rows('reconciliation_items').filter((i) => i.kind === 'unpaid_order' && i.order_id === order.id).map((i) => i.status)).toEqual(['resolved']);
+
+    const failed = stripe.failRefundLater(dash.id);
+    expect((await send('charge.refund.updated', failed)).status).toBe(200);
+    await w.bar.pull();
+    expect(w.bar.rows('refunds').filter((r) => r.payment_id === paid.paymentId).map((r) => r.status)).toEqual(['failed']);
+    expect(w.bar.rows('reconciliation_items').filter((i) => i.kind === 'refund_failed' && i.order_id === order.id)).toHaveLength(1);
+    expect(w.bar.row('orders', order.id)!.payment_status).toBe('paid');
+    // The money came back to the payment: it can be refunded again, in full.
+    const again = (await w.manager.post('/api/payments/refunds', { refundId: crypto.randomUUID(), paymentId: paid.paymentId, amountCents: order.total_cents })).json;
+    expect(again).toMatchObject({ status: 'succeeded', refundableCents: 0 });
+  });
+
   it('refunds cash on the ledger: a refund row and the drawer pays it out', async () => {
     const drawerSessionId = crypto.randomUUID();
     await w.till.push('drawer.open', { drawerSessionId, openingFloatCents: 10_000 }, w.baristaId);

@@ -173,11 +173,11 @@ export async function recordSucceeded(tx: Tx, pi: GatewayIntent): Promise<Record
     );
   }
   if (becomesPaid) {
-    // A decline earlier on this order no longer needs anyone: the card went through.
+    // An earlier decline, or "pay later", on this order no longer needs anyone: the card paid it.
     await tx.query(
       `update public.reconciliation_items set status = 'resolved', resolved_at = now(),
          resolution = jsonb_build_object('auto', true, 'note', 'The order was paid by card afterwards.', 'paymentIntentId', $2::text)
-       where order_id = $1 and kind = 'failed_card_payment' and status = 'open'`,
+       where order_id = $1 and kind in ('failed_card_payment','unpaid_order') and status = 'open'`,
       [order.id, pi.id],
     );
   }
