@@ -21,6 +21,8 @@ export const intentCreateSchema = z.strictObject({
   amountCents: cents.min(1).optional(),
   /** 1, 2, … per order: a new attempt after a decline or a cancel gets a new intent; the same attempt returns the same one */
   attempt: z.int().min(1).max(100).default(1),
+  /** who is taking the payment (recorded on the payment; must work at the device's location) */
+  staffId: z.uuid().optional(),
 });
 
 export const intentResponseSchema = z.object({
@@ -44,11 +46,17 @@ export const confirmResponseSchema = z.object({
   balanceCents: z.int(),
 });
 
+/** The :id of /api/payments/intents/:id/… : a PaymentIntent id (pi_…), never anything else. */
+export const intentIdSchema = z.string().regex(/^pi_[A-Za-z0-9_]{1,250}$/, 'A PaymentIntent id looks like pi_…');
+
 /** POST /api/payments/intents/:id/cancel → { status: 'canceled' } (a customer who walks away). */
 export const cancelResponseSchema = z.object({ status: z.string() });
 
 /** POST /api/payments/intents/:id/demo-process: the demo reader presents a card (demo mode only). */
 export const demoProcessSchema = z.strictObject({ tipCents: cents.default(0) });
+
+/** demo-process answers like confirm: the demo reader's verdict, already recorded by the server. */
+export const demoProcessResponseSchema = confirmResponseSchema;
 
 /** POST /api/payments/refunds (a signed-in manager): card through Stripe, cash on the ledger. */
 export const refundCreateSchema = z.strictObject({
