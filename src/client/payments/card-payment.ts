@@ -16,6 +16,8 @@ export interface CardPaymentInput {
   engine: SyncEngine;
   reader: CardReader;
   orderId: string;
+  /** who is taking the payment (recorded with it) */
+  staffId?: string;
   /** the card's part (split tender); the whole balance when absent */
   amountCents?: number;
   attempt: number;
@@ -42,7 +44,7 @@ export async function payByCard(p: CardPaymentInput): Promise<CardOutcome> {
   // 2. The intent: its amount is the server's, from the order.
   let intent;
   try {
-    intent = intentResponseSchema.parse(await p.api('/api/payments/intents', { orderId: p.orderId, attempt: p.attempt, ...(p.amountCents ? { amountCents: p.amountCents } : {}) }));
+    intent = intentResponseSchema.parse(await p.api('/api/payments/intents', { orderId: p.orderId, attempt: p.attempt, ...(p.staffId ? { staffId: p.staffId } : {}), ...(p.amountCents ? { amountCents: p.amountCents } : {}) }));
   } catch (e) {
     return { ok: false, retry: true, error: `The payment could not start: ${words(e)}` };
   }

@@ -3,7 +3,7 @@
 // returns { ok } or { error } with words a barista can act on; nothing throws into a
 // component. The SDK is imported only when a real reader is used (it loads Stripe's script
 // from their CDN, which needs the internet anyway: card payments are online only, §8).
-import type { Terminal } from '@stripe/terminal-js';
+import type { Terminal } from '@stripe/terminal-js/dist/terminal.esm.js';
 import { connectionTokenResponseSchema, DEMO_READER_LABEL } from '../../shared/domain/payments.ts';
 
 export type ReaderResult<T = object> = ({ ok: true } & T) | { ok: false; error: string; code?: string };
@@ -62,7 +62,7 @@ export function stripeReader(api: Api, opts: { location: string | null; simulate
     },
     async connect() {
       try {
-        const { loadStripeTerminal } = await import('@stripe/terminal-js');
+        const { loadStripeTerminal } = await import('@stripe/terminal-js/dist/terminal.esm.js');
         const sdk = await loadStripeTerminal();
         if (!sdk) return { ok: false, error: 'The card reader software could not load. Check the internet connection.' };
         terminal ??= sdk.create({
