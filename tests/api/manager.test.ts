@@ -259,7 +259,7 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     const yesterday = await withDb(async (q) => {
       const cardId = id();
       await q(`insert into public.payments (id, location_id, order_id, method, amount_cents, tip_cents, status, stripe_payment_intent_id, device_id)
-               values ($1, $2, $3, 'card', $4, 150, 'succeeded', 'pi_test_report', $5)`, [cardId, app.seed.cafeLocationId, o2.orderId, tot(2) + 150, till.deviceId]);
+               values ($1, $2, $3, 'card', $4, 150, 'succeeded', 'pi_test_report', $5)`, [cardId, app.seed.cafeLocationId, o2.orderId, tot(2), till.deviceId]);
       await q(`update public.orders set payment_status = 'paid', tip_cents = 150 where id = $1`, [o2.orderId]);
       await q(`insert into public.refunds (id, location_id, payment_id, amount_cents, status) values (gen_random_uuid(), $1, $2, 300, 'succeeded')`, [app.seed.cafeLocationId, cardId]);
       const mine = [o1, o2, o3, o4].map((x) => x.orderId);

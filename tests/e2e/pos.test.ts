@@ -179,6 +179,36 @@ describe('the barista’s screen in Chromium', () => {
     await p.getByRole('button', { name: 'New order' }).click();
   });
 
+  let cardNumber = '';
+  it('takes a card on the demo reader: a decline says why, then part card with a tip, the rest cash', async () => {
+    const p = b.page;
+    await addProduct(p, 'Banana bread'); // $4.00 + 8.75% = $4.35
+    await expect(p.getByTestId('cart-total').textContent()).resolves.toBe('$4.35');
+    await p.getByRole('button', { name: /^Charge/ }).click();
+    await expect(p.getByTestId('demo-reader').textContent()).resolves.toBe('Demo reader — no money moves');
+    // $2.51 ends in 51: the demo reader declines it for insufficient funds, like Stripe's test card
+    await p.getByLabel('Card amount').fill('2.51');
+    await p.getByRole('button', { name: 'Card $2.51' }).click();
+    const step = p.getByTestId('card-step');
+    await expect.poll(() => step.getAttribute('data-step'), { timeout: 15_000 }).toBe('declined');
+    await expect(step.textContent()).resolves.toContain('insufficient funds');
+    await expect(p.getByRole('button', { name: 'Back to order' }).count()).resolves.toBe(0); // the order is saved now
+    await p.screenshot({ path: artifact('card-declined.png') });
+    // part card ($3.00 with a 10% tip on the reader), the rest in cash
+    await p.getByLabel('Card amount').fill('3.00');
+    await p.getByRole('radio', { name: '10% tip' }).click();
+    await p.getByRole('button', { name: 'Card $3.00' }).click();
+    await expect.poll(() => p.getByTestId('card-paid').textContent(), { timeout: 15_000 }).toBe('Card paid $3.00 of $4.35.');
+    await expect(p.getByTestId('tender-total').textContent()).resolves.toBe('$1.35');
+    await p.getByRole('button', { name: 'Exact' }).click();
+    await p.getByRole('button', { name: 'Cash', exact: true }).click();
+    await expect(p.getByTestId('card-approved').textContent()).resolves.toBe('Card approved $3.30 (tip $0.30)');
+    cardNumber = (await p.getByTestId('order-number').textContent())!.trim();
+    numbers.push(cardNumber);
+    await p.getByRole('button', { name: 'New order' }).click();
+    await expect.poll(() => waiting(p), { timeout: 15_000 }).toBe(0);
+  });
+
   it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
     await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
     await expect.poll(() => waiting(b.page), { timeout: 20_000 }).toBe(0);
@@ -190,6 +220,9 @@ describe('the barista’s screen in Chromium', () => {
       expect(orders.map((o) => o.number).sort()).toEqual([...numbers].sort());
       expect(orders.find((o) => o.number === numbers[0])!.total_cents).toBe(1207);
       expect(orders.every((o) => o.payment_status === 'paid')).toBe(true);
+      const card = (await db.query(`select p.method, p.amount_cents, p.tip_cents from public.payments p join public.orders o on o.id = p.order_id where o.number = $1 and p.status = 'succeeded' order by p.method`, [cardNumber])).rows;
+      expect(card).toEqual([{ method: 'card', amount_cents: 300, tip_cents: 30 }, { method: 'cash', amount_cents: 135, tip_cents: 0 }]);
+      expect((await db.query(`select tip_cents from public.orders where number = $1`, [cardNumber])).rows).toEqual([{ tip_cents: 30 }]);
       const reward = (await db.query(`select total_cents, discount_cents from public.orders where number = $1`, [rewardNumber])).rows[0];
       expect(reward).toEqual({ total_cents: 316, discount_cents: 500 });
       const dupes = (await db.query(`select number from public.orders group by number having count(*) > 1`)).rows;
