@@ -33,7 +33,7 @@ export async function writeMovements(
      select coalesce($8::uuid, gen_random_uuid()), $1, x.item_id, x.delta, $4, $5, $6, $7
      from unnest($2::uuid[], $3::int[]) with ordinality as x(item_id, delta, n)
      order by x.n`,
-    [ctx.locationId, moves.map(([i]) => i), moves.map(([, d]) => d), reason, opts.orderId ?? null, ctx.staffId, ctx.deviceId, opts.movementId ?? null],
+    [ctx.locationId, moves.map(([i]) => i), moves.map(([, d]) => d), reason, opts.orderId ?? null, ctx.staffId, ctx.deviceId || null, opts.movementId ?? null], // no device: the console
   );
   return moves.map(([i]) => i);
 }
