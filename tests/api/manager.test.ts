@@ -4,6 +4,7 @@
 // the ledgers, provisional until the last tablet has synced; and who may see what.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/server/auth/passwords.ts';
+import { hashPin, verifyPin } from '../../src/shared/domain/pin.ts';
 import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
@@ -234,6 +235,49 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     // a barista at a tablet cannot edit the menu either: the mutation is refused there
     const tabletTry = await push(cafe, [{ name: 'product.save', args: { productId: id(), categoryId: null, name: 'Sneaky', priceCents: 1 }, staffId: staff.barista }]);
     expect(tabletTry[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+  });
+
+  it('people and plans: staff with roles and a PIN, a new plan, two member records merged', async () => {
+    const cafeId = app.seed.cafeLocationId;
+    const studioId = app.seed.studioLocationId;
+    const run = (c: ReturnType<typeof client>, locationId: string, mutations: unknown[]) => c.post('/api/manager/run', { locationId, mutations });
+    const newBarista = id();
+    const pin = await hashPin('5678', 10_000);
+    const r = await run(mgr, cafeId, [
+      { name: 'staff.save', args: { staffId: newBarista, name: 'Nico New', role: 'barista', locationIds: [cafeId] } },
+      { name: 'staff.setPin', args: { staffId: newBarista, pinHash: pin.pin_hash, pinSalt: pin.pin_salt, pinIterations: pin.pin_iterations } },
+      { name: 'plan.save', args: { planId: id(), name: '20-class pack', kind: 'pack', credits: 20, durationDays: 365, priceCents: 34_000 } },
+    ]);
+    expect(r.status, r.text).toBe(200);
+    const pulled = (await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${cafe.token}` })).json.patch;
+    const row = pulled.find((p: any) => p.table === 'staff' && p.row.id === newBarista)?.row;
+    expect(row).toMatchObject({ name: 'Nico New', role: 'barista' });
+    expect(await verifyPin('5678', row)).toBe(true); // the tablet can check the new PIN offline
+    expect(pulled.some((p: any) => p.table === 'staff_locations' && p.row.staff_id === newBarista && p.row.location_id === cafeId)).toBe(true);
+    expect(pulled.some((p: any) => p.table === 'plans' && p.row.name === '20-class pack')).toBe(true);
+    // only an owner makes a manager; a manager of one location cannot merge the whole business's members
+    const promoted = await run(cafeOnly, cafeId, [{ name: 'staff.save', args: { staffId: newBarista, name: 'Nico New', role: 'manager', locationIds: [cafeId] } }]);
+    expect([403, 400]).toContain(promoted.status);
+    expect(promoted.json.error.code === 'FORBIDDEN' || promoted.json.error.code === 'VALIDATION_FAILED').toBe(true);
+    expect(await withDb(async (q) => (await q(`select role from public.staff where id = $1`, [newBarista]))[0].role)).toBe('barista');
+
+    // two desks each added the same walk-in while offline
+    const twin = snap.customers.find((c) => c.name === 'Hannah Goldberg');
+    const dupe = id();
+    const dupeBooking = id();
+    await push(studio, [
+      { name: 'customer.create', args: { customerId: dupe, name: 'Hannah Goldberg', phone: '+1 646-555-0000' }, staffId: staff.front_desk },
+      { name: 'booking.checkIn', args: { bookingId: dupeBooking, sessionId: snap.class_sessions.find((s) => s.capacity !== 3 && !s.cancelled && Date.parse(s.starts_at) > Date.now() + 86_400_000).id, customerId: dupe }, staffId: staff.front_desk },
+    ]);
+    expect((await run(cafeOnly, cafeId, [{ name: 'customer.merge', args: { fromCustomerId: dupe, intoCustomerId: twin.id } }])).status).toBe(403);
+    expect((await run(mgr, studioId, [{ name: 'customer.merge', args: { fromCustomerId: dupe, intoCustomerId: twin.id } }])).status).toBe(200);
+    await withDb(async (q) => {
+      expect((await q(`select customer_id from public.bookings where id = $1`, [dupeBooking]))[0].customer_id).toBe(twin.id);
+      expect((await q(`select deleted from public.customers where id = $1`, [dupe]))[0].deleted).toBe(true);
+      expect(await q(`select 1 from public.bookings where customer_id = $1`, [dupe])).toEqual([]);
+      const audits = await q(`select action from public.audit_log where action in ('staff.save', 'staff.setPin', 'plan.save', 'customer.merge') order by action`);
+      expect(audits.map((a) => a.action)).toEqual(['customer.merge', 'plan.save', 'staff.save', 'staff.setPin']);
+    });
   });
 
   it('the day report equals the ledgers, and is provisional until the last tablet has synced', async () => {

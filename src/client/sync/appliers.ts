@@ -235,6 +235,34 @@ export const appliers: Record<string, Applier> = {
   async 'session.substitute'(w, a) {
     await w.update('class_sessions', a.sessionId, { substitute_staff_id: a.staffId });
   },
+  async 'staff.save'(w, a, c) {
+    await w.put('staff', { ...((await w.get('staff', a.staffId)) ?? { pin_hash: null, pin_salt: null, pin_iterations: null }), id: a.staffId, organization_id: c.organizationId, name: a.name, role: a.role, active: a.active });
+    const have = await w.where('staff_locations', 'staff_id', a.staffId);
+    for (const l of a.locationIds as string[]) if (!have.some((h) => h.location_id === l)) await w.put('staff_locations', { id: `${c.key}:${l}`, staff_id: a.staffId, location_id: l });
+    for (const h of have) if (!(a.locationIds as string[]).includes(h.location_id as string)) await w.update('staff_locations', h.id, { deleted: true });
+  },
+  async 'staff.setPin'(w, a) {
+    await w.update('staff', a.staffId, { pin_hash: a.pinHash, pin_salt: a.pinSalt, pin_iterations: a.pinIterations });
+  },
+  async 'plan.save'(w, a, c) {
+    await w.put('plans', { ...((await w.get('plans', a.planId)) ?? {}), id: a.planId, organization_id: c.organizationId, name: a.name, kind: a.kind, credits: a.credits, duration_days: a.durationDays, price_cents: a.priceCents, active: a.active });
+  },
+  async 'customer.merge'(w, a) {
+    const from = await w.get('customers', a.fromCustomerId);
+    const into = await w.get('customers', a.intoCustomerId);
+    if (!from || !into) return;
+    const intoSessions = new Set((await w.where('bookings', 'customer_id', into.id)).filter((b) => b.status !== 'cancelled' && b.status !== 'late_cancelled').map((b) => b.session_id));
+    for (const b of await w.where('bookings', 'customer_id', from.id)) {
+      const dup = b.status !== 'cancelled' && b.status !== 'late_cancelled' && intoSessions.has(b.session_id);
+      await w.update('bookings', b.id, { customer_id: into.id, ...(dup ? { status: 'cancelled', waitlist_position: null } : {}) });
+    }
+    for (const t of ['customer_passes', 'loyalty_ledger', 'waivers', 'orders'] as const) {
+      for (const r of await w.where(t, 'customer_id', from.id)) await w.update(t, r.id, { customer_id: into.id });
+    }
+    for (const r of (await w.all('credit_ledger')).filter((x) => x.customer_id === from.id)) await w.update('credit_ledger', r.id, { customer_id: into.id });
+    await w.update('customers', from.id, { deleted: true, code: null });
+    await w.update('customers', into.id, { email: into.email ?? from.email ?? null, phone: into.phone ?? from.phone ?? null, code: into.code ?? from.code ?? null });
+  },
 };
 
 /**
@@ -271,6 +299,10 @@ export const applierTables: Record<string, SyncedTable[]> = {
   'session.save': ['class_types', 'class_sessions'],
   'session.cancel': ['class_sessions', 'bookings', 'credit_ledger'],
   'session.substitute': ['class_sessions'],
+  'staff.save': ['staff', 'staff_locations'],
+  'staff.setPin': ['staff'],
+  'plan.save': ['plans'],
+  'customer.merge': ['customers', 'bookings', 'customer_passes', 'credit_ledger', 'loyalty_ledger', 'waivers', 'orders'],
 };
 
 /** Balances the screens show, from the local ledgers. */

@@ -44,7 +44,10 @@ export async function enterStaffClaim(tx: Tx, staffId: string): Promise<void> {
  * manager-only mutations and the stock ones are offered here: the counter's own work
  * (sales, check-ins) belongs on a tablet.
  */
-export const CONSOLE_MUTATIONS = new Set(['category.save', 'product.save', 'inventoryItem.save', 'product.setSoldOut', 'stock.adjust', 'stock.count', 'session.save', 'session.cancel', 'session.substitute']);
+export const CONSOLE_MUTATIONS = new Set([
+  'category.save', 'product.save', 'inventoryItem.save', 'product.setSoldOut', 'stock.adjust', 'stock.count',
+  'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge',
+]);
 
 export async function runAsManager(tx: Tx, locationId: string, list: { name: string; args: unknown }[]) {
   const loc = await managedLocation(tx, locationId);

@@ -7,6 +7,7 @@ import { mutators as stock } from './stock.ts';
 import { mutators as drawer } from './drawer.ts';
 import { mutators as customers } from './customers.ts';
 import { mutators as studio } from './studio.ts';
+import { mutators as people } from './people.ts';
 
 export const serverMutators: Record<string, ServerMutator<any>> = {
   ...orders,
@@ -15,4 +16,5 @@ export const serverMutators: Record<string, ServerMutator<any>> = {
   ...drawer,
   ...customers,
   ...studio,
+  ...people,
 };

@@ -7,11 +7,12 @@ import { stockMutators } from './stock.ts';
 import { drawerMutators } from './drawer.ts';
 import { customerMutators } from './customers.ts';
 import { studioMutators } from './studio.ts';
+import { peopleMutators } from './people.ts';
 
 export * from './define.ts';
 
 export const mutatorDefs: ReadonlyMap<string, MutatorDef> = new Map(
-  [...orderMutators, ...catalogMutators, ...stockMutators, ...drawerMutators, ...customerMutators, ...studioMutators].map(
+  [...orderMutators, ...catalogMutators, ...stockMutators, ...drawerMutators, ...customerMutators, ...studioMutators, ...peopleMutators].map(
     (d) => [d.name, d as MutatorDef],
   ),
 );
