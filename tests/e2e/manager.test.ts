@@ -56,15 +56,15 @@ describe('the manager’s console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const item = page.locator('[data-testid=inbox-item][data-kind=over_capacity]');
     await item.waitFor();
-    await expect(page.getByTestId('open-count').textContent()).resolves.toBe('1');
+    await expect.poll(() => page.getByTestId('open-count').textContent()).toBe('1');
     await expect(item.textContent()).resolves.toContain('Class over capacity');
     await expect(item.textContent()).resolves.toContain('booking.checkIn');
     await page.screenshot({ path: artifact('manager-inbox.png') });
     await item.getByRole('button', { name: 'Move to the waitlist' }).click();
     await item.waitFor({ state: 'detached' });
-    await expect(page.getByTestId('open-count').textContent()).resolves.toBe('0');
+    await expect.poll(() => page.getByTestId('open-count').textContent()).toBe('0');
     await page.getByLabel('Status').selectOption('resolved');
-    await expect(page.locator('[data-testid=inbox-item][data-kind=over_capacity]').textContent()).resolves.toContain('Move to the waitlist');
+    await expect.poll(() => page.locator('[data-testid=inbox-item][data-kind=over_capacity]').textContent()).toContain('Move to the waitlist');
   });
 
   it('closes the café’s drawer with a count; the shortfall becomes a new item', async () => {
