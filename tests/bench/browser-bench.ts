@@ -3,12 +3,11 @@
 // sits beside a baseline measured in the same run.
 import { gzipSync } from 'node:zlib';
 import type { Figure } from './sync-bench.ts';
+import { bareIdbPuts, ms, pct } from './browser-baselines.ts';
 import { startAppServer } from '../fixtures/app-server.ts';
 import { launchChromium } from '../fixtures/browser.ts';
 import { addProduct, registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 export async function benchBrowser(log: (s: string) => void, orders = 200): Promise<Figure[]> {
   const app = await startAppServer('pglite');
@@ -62,25 +61,7 @@ export async function benchBrowser(log: (s: string) => void, orders = 200): Prom
       await page.getByRole('button', { name: 'New order' }).click();
     }
     // Baseline: one bare IndexedDB write of a small record, in the same page.
-    const bare = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        const r = indexedDB.open('bench-baseline', 1);
-        r.onupgradeneeded = () => r.result.createObjectStore('x');
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const out: number[] = [];
-      for (let i = 0; i < 200; i++) {
-        const t0 = performance.now();
-        await new Promise<void>((res) => {
-          const tx = db.transaction('x', 'readwrite');
-          tx.objectStore('x').put({ i, at: Date.now() }, i);
-          tx.oncomplete = () => res();
-        });
-        out.push(performance.now() - t0);
-      }
-      return out;
-    });
+    const bare = await bareIdbPuts(page, 200);
     figures.push({ engine: 'pglite', what: `Chromium: tap Cash → durable in IndexedDB (p50 / p95, ${orders} orders)`, value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(samples, 95) / pct(bare, 50)).toFixed(1) });
     log(`  chromium: tap-to-durable p95 ${ms(pct(samples, 95))}`);
 

@@ -3,12 +3,11 @@
 // check-in tap to durable in IndexedDB (beside a bare IndexedDB put in the same page).
 import type { Page } from 'playwright-core';
 import type { Figure } from './sync-bench.ts';
+import { bareIdbPuts, ms, pct } from './browser-baselines.ts';
 import { startAppServer } from '../fixtures/app-server.ts';
 import { launchChromium } from '../fixtures/browser.ts';
 import { registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const ms = (x: number) => `${x.toFixed(1)} ms`;
 const QUERIES = ['zoe muller', 'siobahn', 'mateo gonzalez', 'chen', '555-0103', 'hanah goldburg', 'bjorn', 'lucia fern'];
 
 /** Per keystroke: from the input event until Svelte has updated the results (next task). */
@@ -99,25 +98,7 @@ export async function benchDesk(log: (s: string) => void, checkIns = 60): Promis
       await page.getByTestId('toast').getByRole('button', { name: 'Undo' }).click();
       await page.locator(`[data-testid=roster-entry][data-name="${name}"][data-status=booked]`).waitFor();
     }
-    const bare = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        const r = indexedDB.open('bench-baseline-desk', 1);
-        r.onupgradeneeded = () => r.result.createObjectStore('x');
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const out: number[] = [];
-      for (let i = 0; i < 100; i++) {
-        const t0 = performance.now();
-        await new Promise<void>((res) => {
-          const tx = db.transaction('x', 'readwrite');
-          tx.objectStore('x').put({ i }, i);
-          tx.oncomplete = () => res();
-        });
-        out.push(performance.now() - t0);
-      }
-      return out;
-    });
+    const bare = await bareIdbPuts(page, 100);
     figures.push({ engine: 'pglite', what: `Chromium: desk check-in tap → durable (p50 / p95, ${checkIns})`, value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(samples, 95) / pct(bare, 50)).toFixed(1) });
     log(`  chromium: check-in tap-to-durable p95 ${ms(pct(samples, 95))}`);
   } finally {

@@ -40,6 +40,16 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
   if (!/^application\/json\b/i.test(type)) {
     throw new AppError('VALIDATION_FAILED', 'Send the request body as JSON (Content-Type: application/json).');
   }
+  const body = await readBodyBytes(request, limit);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'The request body is not valid JSON.');
+  }
+}
+
+/** The raw body, at most `limit` bytes, refused as soon as it is larger (declared or sent). */
+export async function readBodyBytes(request: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw tooLarge(limit);
   const reader = request.body?.getReader();
@@ -57,11 +67,7 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
       chunks.push(value);
     }
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new AppError('VALIDATION_FAILED', 'The request body is not valid JSON.');
-  }
+  return Buffer.concat(chunks);
 }
 
 export function tooLarge(limit: number): AppError {

@@ -2,31 +2,14 @@
 // arguments), and the webhook's raw bytes, which the signature covers exactly as sent.
 import type { z } from 'zod';
 import { AppError, parseOrThrow } from '../../shared/errors.ts';
-import { readJsonBody, tooLarge } from '../http/respond.ts';
+import { readBodyBytes, readJsonBody } from '../http/respond.ts';
 
 export const PAYMENT_BODY_BYTES = 16 * 1024;
 export const WEBHOOK_BODY_BYTES = 512 * 1024;
 
 /** The raw body, at most `limit` bytes (a Stripe event is a few KB). */
-export async function readRawBody(request: Request, limit = WEBHOOK_BODY_BYTES): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw tooLarge(limit);
-  const reader = request.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(limit);
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks);
+export function readRawBody(request: Request, limit = WEBHOOK_BODY_BYTES): Promise<Uint8Array> {
+  return readBodyBytes(request, limit);
 }
 
 /** A JSON body parsed with the shared schema; an empty body counts as {} (no arguments). */

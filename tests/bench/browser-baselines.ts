@@ -1,0 +1,28 @@
+// Baselines the Chromium benchmarks share, measured in the same page as the figure.
+import type { Page } from 'playwright-core';
+
+export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+export const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** `n` bare IndexedDB puts of a small record, each in its own transaction: the floor of "durable". */
+export function bareIdbPuts(page: Page, n = 200): Promise<number[]> {
+  return page.evaluate(async (count) => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open(`bench-baseline-${Math.random()}`, 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('x');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((res) => {
+        const tx = db.transaction('x', 'readwrite');
+        tx.objectStore('x').put({ i, at: Date.now() }, i);
+        tx.oncomplete = () => res();
+      });
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, n);
+}
