@@ -44,7 +44,8 @@ export async function mutateMany(db: LocalDb, list: { name: string; args: unknow
   const tables = new Set(parsed.flatMap((m) => applierTables[m.name] ?? []));
   const scope = [db.outbox, db.meta, db.shadow, ...[...tables].map((t) => db.rows(t))];
   return db.transaction('rw', scope, async () => {
-    const clientId = await clientIdOf(db);
+    // plain reads here: clientIdOf opens a nested transaction, which costs on every tap
+    const clientId = (await getMeta<string>(db, 'clientId')) ?? (await clientIdOf(db));
     const device = await deviceInfo(db);
     let id = (await getMeta<number>(db, 'nextMutationId')) ?? 1;
     const ids: number[] = [];

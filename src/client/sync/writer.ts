@@ -14,13 +14,18 @@ export class LocalWriter {
     this.db = db;
   }
 
-  private async keep(table: SyncedTable, id: string) {
+  /**
+   * The pre-image of a row about to change, once per row per writer: its shadow unless it
+   * already has one. Returns the shadow write still to do (null if none), so the caller
+   * issues it together with its own write: on a tap every IndexedDB round trip counts.
+   */
+  private async keep(table: SyncedTable, id: string, current?: Row | undefined): Promise<(() => Promise<unknown>) | null> {
     const key = `${table}:${id}`;
-    if (this.seen.has(key)) return;
+    if (this.seen.has(key)) return null;
     this.seen.add(key);
-    if (await this.db.shadow.get(key)) return;
-    const row = (await this.db.rows(table).get(id)) ?? null;
-    await this.db.shadow.put({ key, table, rowId: id, row });
+    const [shadowed, row] = await Promise.all([this.db.shadow.get(key), current !== undefined ? current : this.db.rows(table).get(id)]);
+    if (shadowed) return null;
+    return () => this.db.shadow.put({ key, table, rowId: id, row: (row as Record<string, unknown> | undefined) ?? null });
   }
 
   async get(table: SyncedTable, id: string): Promise<Row | undefined> {
@@ -38,14 +43,14 @@ export class LocalWriter {
   }
 
   async put(table: SyncedTable, row: Row): Promise<void> {
-    await this.keep(table, row.id);
-    await this.db.rows(table).put({ version: 0, deleted: false, ...row });
+    const shadow = await this.keep(table, row.id);
+    await Promise.all([shadow?.(), this.db.rows(table).put({ version: 0, deleted: false, ...row })]);
   }
 
   async update(table: SyncedTable, id: string, patch: Record<string, unknown>): Promise<void> {
-    const cur = await this.get(table, id);
-    if (!cur) return;
-    await this.keep(table, id);
-    await this.db.rows(table).put({ ...cur, ...patch });
+    const raw = (await this.db.rows(table).get(id)) as Row | undefined;
+    if (!raw || raw.deleted) return;
+    const shadow = await this.keep(table, id, raw);
+    await Promise.all([shadow?.(), this.db.rows(table).put({ ...raw, ...patch })]);
   }
 }
