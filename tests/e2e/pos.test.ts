@@ -154,7 +154,7 @@ describe('the barista’s screen in Chromium', () => {
     await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await p.keyboard.type('M-0002', { delay: 5 }); // a member's card, scanned with nothing focused
     await p.keyboard.press('Enter');
-    await expect(p.getByText('For José Álvarez').isVisible()).resolves.toBe(true);
+    await expect.poll(() => p.getByText('For José Álvarez').isVisible()).toBe(true);
     await p.getByRole('textbox', { name: /Search products/ }).focus();
     await p.keyboard.type('Espresso');
     await p.keyboard.press('Enter'); // one match: its options sheet opens with "Add" focused
