@@ -1,7 +1,7 @@
 // The desk's member search (issue #5): accents, typos, phone, email and card code, and
 // a typed word must match a word of the name (no "any letter anywhere" noise).
 import { describe, expect, it } from 'vitest';
-import { editDistance, fold, MemberIndex } from '../../src/features/desk/search.ts';
+import { editDistance, fold, MemberIndex } from '../../src/shared/domain/member-search.ts';
 import { CUSTOMERS } from '../../src/server/db/seed-data.ts';
 
 const members = CUSTOMERS.map((c, i) => ({

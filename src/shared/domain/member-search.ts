@@ -1,5 +1,5 @@
-// Finding a student at the desk in a keystroke or two (issue #5): by name, email, phone or
-// card code, over every member of the organization, on the tablet (offline), forgiving
+// Finding a member in a keystroke or two (the desk, issue #5; the console's merge, #7): by
+// name, email, phone or card code, over every member of the organization, on the tablet (offline), forgiving
 // accents ("zoe" finds Zoë), case, word order and a typo or two ("siobhan obrien" finds
 // Siobhán Ó Briain). Pure and synchronous, so it is unit-tested and benchmarked without a
 // browser: 2,000 members answer well inside one frame.
