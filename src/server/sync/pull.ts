@@ -98,6 +98,13 @@ export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pa
       // `clear` comes only with the first page of a snapshot; its other pages carry f.
       if (full && more) next.f = 1;
       const { rows: lm } = await tx.query<{ last: number }>(`select app.client_last_mutation($1) as last`, [req.clientId]);
+      // A pull is contact too: the manager's day report is final only once every tablet has
+      // been heard from since the day ended. sync_clients is not a synced table, so this
+      // raises no version and pokes nobody; at most once a minute per client.
+      await tx.query(
+        `update public.sync_clients set last_seen_at = now() where id = $1 and device_id = $2 and last_seen_at < now() - interval '1 minute'`,
+        [req.clientId, device.deviceId],
+      );
       return { cookie: encodeCookie(next), lastMutationId: lm[0].last, more, patch };
     });
   } catch (err) {
