@@ -45,6 +45,12 @@ async function main() {
     '',
     `  Tandem is running at ${url}  (${info.db === 'embedded' ? `embedded database in ${optionsFromEnv().dataDir}` : 'connected to DATABASE_URL'})`,
   ];
+  const stripeKey = process.env.STRIPE_SECRET_KEY ?? '';
+  lines.push(
+    stripeKey
+      ? `  Card payments: Stripe Terminal (${stripeKey.startsWith('sk_live_') ? 'LIVE' : 'test mode'})${process.env.STRIPE_WEBHOOK_SECRET ? '' : ' — set STRIPE_WEBHOOK_SECRET so Stripe can confirm payments'}`
+      : '  Card payments: demo reader, no money moves (set STRIPE_SECRET_KEY for Stripe Terminal)',
+  );
   if ('seed' in info && info.seed) {
     lines.push(`  Demo manager: ${DEMO_MANAGER_EMAIL}`);
     lines.push(
