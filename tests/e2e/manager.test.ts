@@ -15,6 +15,7 @@ describe('the manager’s console in Chromium', () => {
   let page: Page;
   const errors: string[] = [];
   let bookingId = '';
+  let saleNumber = '';
 
   beforeAll(async () => {
     [app, browser] = await Promise.all([startAppServer('pglite'), launchChromium()]);
@@ -40,7 +41,16 @@ describe('the manager’s console in Chromium', () => {
     const at = new Date().toISOString();
     await push(door, [{ id: 1, name: 'booking.checkIn', args: { bookingId, sessionId: small.id, customerId: waiting.customer_id }, staffId: desk, clientTime: at }]);
     const till = await dev(app.seed.cafeLocationId, 'Till');
-    await push(till, [{ id: 1, name: 'drawer.open', args: { drawerSessionId: crypto.randomUUID(), openingFloatCents: 15_000 }, staffId: barista, clientTime: at }]);
+    const cafeSnap = (await client(app.url).post('/api/sync/pull', { clientId: crypto.randomUUID(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${till.token}` })).json.patch;
+    const muffin = cafeSnap.find((p: any) => p.table === 'products' && p.row.name === 'Blueberry muffin').row;
+    const orderId = crypto.randomUUID();
+    // a cash sale before the drawer is opened (so the drawer's count below is the float alone)
+    await push(till, [
+      { id: 1, name: 'order.create', args: { orderId, number: `${till.code}-0001`, items: [{ id: crypto.randomUUID(), productId: muffin.id, quantity: 2, unitPriceCents: muffin.price_cents, modifierIds: [] }] }, staffId: barista, clientTime: at },
+      { id: 2, name: 'order.payCash', args: { orderId, paymentId: crypto.randomUUID(), amountCents: 2 * muffin.price_cents + Math.floor((2 * muffin.price_cents * 875 * 2 + 10_000) / 20_000), tenderedCents: 2_000 }, staffId: barista, clientTime: at },
+      { id: 3, name: 'drawer.open', args: { drawerSessionId: crypto.randomUUID(), openingFloatCents: 15_000 }, staffId: barista, clientTime: at },
+    ]);
+    saleNumber = `${till.code}-0001`;
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
   });
@@ -84,6 +94,24 @@ describe('the manager’s console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('refunds part of a cash sale from the day’s payments', async () => {
+    const row = page.locator(`[data-testid=payment][data-order="${saleNumber}"]`);
+    await row.waitFor();
+    const before = await row.getByTestId('refundable').textContent();
+    await row.getByRole('button', { name: 'Refund…' }).click();
+    await row.getByLabel('Refund amount').fill('2.00');
+    await row.getByLabel('Reason').fill('muffin was stale');
+    await row.getByRole('button', { name: 'Refund', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Refunded' }).textContent()).toBe('Refunded $2.00.');
+    const cents = (t: string | null) => Math.round(Number(t!.replace(/[^0-9.]/g, '')) * 100);
+    await expect.poll(async () => cents(await row.getByTestId('refundable').textContent())).toBe(cents(before) - 200);
+    // more than is left is refused with the server's reason, and nothing is written
+    await row.getByRole('button', { name: 'Refund…' }).click();
+    await row.getByLabel('Refund amount').fill('99.00');
+    await row.getByRole('button', { name: 'Refund', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refund/i);
+  });
+
   it('left the rows as the pages said: the student waitlisted, the drawer closed, both audited', async () => {
     await app.stop();
     const db = await app.openDb();
@@ -91,6 +119,8 @@ describe('the manager’s console in Chromium', () => {
       expect((await db.query(`select status from public.bookings where id = $1`, [bookingId])).rows).toEqual([{ status: 'waitlisted' }]);
       expect((await db.query(`select status, counted_cents, variance_cents from public.drawer_sessions`)).rows).toEqual([{ status: 'closed', counted_cents: 14_750, variance_cents: -250 }]);
       expect((await db.query(`select action from public.audit_log where action in ('reconciliation.move_to_waitlist', 'drawer.close') order by action`)).rows).toEqual([{ action: 'drawer.close' }, { action: 'reconciliation.move_to_waitlist' }]);
+      expect((await db.query(`select r.amount_cents, r.status, r.reason from public.refunds r join public.payments p on p.id = r.payment_id join public.orders o on o.id = p.order_id where o.number = $1`, [saleNumber])).rows)
+        .toEqual([{ amount_cents: 200, status: 'succeeded', reason: 'muffin was stale' }]);
     } finally {
       await db.close();
       await app.start();

@@ -132,3 +132,21 @@ export async function dayCsv(tx: Tx, locationId: string, what: 'orders' | 'payme
   const cols = res.rows[0] ? Object.keys(res.rows[0]) : [];
   return [cols.join(','), ...res.rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
 }
+
+/** One day's payments with what is left to refund on each (the console's refund list). */
+export async function dayPayments(tx: Tx, locationId: string, day?: string) {
+  const loc = await managedLocation(tx, locationId);
+  const { rows } = await tx.query(
+    `select p.id, p.created_at as "createdAt", p.method, p.amount_cents as "amountCents", p.tip_cents as "tipCents", p.status,
+            o.number as "orderNumber", d.name as device,
+            (p.amount_cents + p.tip_cents - coalesce((select sum(r.amount_cents) from public.refunds r
+               where r.payment_id = p.id and r.status in ('succeeded','pending') and not r.deleted), 0))::int as "refundableCents"
+     from public.payments p left join public.orders o on o.id = p.order_id left join public.devices d on d.id = p.device_id,
+          (select coalesce($2::date, (now() at time zone $3)::date) as d) x
+     where p.location_id = $1 and not p.deleted and p.status = 'succeeded'
+       and p.created_at >= (x.d::timestamp at time zone $3) and p.created_at < ((x.d + 1)::timestamp at time zone $3)
+     order by p.created_at desc`,
+    [loc.id, day ?? null, loc.timezone],
+  );
+  return rows;
+}
