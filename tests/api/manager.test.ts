@@ -208,8 +208,12 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
 
     // the schedule: three weekly classes, a substitute, and a cancellation that frees the roster
     const type = cat.classTypes[0];
+    const newTypeId = id();
+    expect((await run(mgr, studioId, [{ name: 'classType.save', args: { classTypeId: newTypeId, name: 'Aerial Yoga', durationMinutes: 50, defaultCapacity: 8 } }])).status).toBe(200);
     const studioCat = (await mgr.get(`/api/manager/catalog?locationId=${studioId}`)).json;
-    const yoga = studioCat.classTypes[0];
+    expect(studioCat.classTypes.find((t: any) => t.id === newTypeId)).toMatchObject({ name: 'Aerial Yoga', durationMinutes: 50, defaultCapacity: 8 });
+    expect((await run(mgr, cafeId, [{ name: 'classType.save', args: { classTypeId: newTypeId, name: 'Moved', durationMinutes: 50, defaultCapacity: 8 } }])).status).toBe(409);
+    const yoga = studioCat.classTypes.find((t: any) => t.id !== newTypeId);
     const teacher = studioCat.staff.find((s: any) => s.role === 'instructor');
     expect(type).toBeUndefined(); // the café has no classes
     const weekly = [0, 1, 2].map((w) => ({ sessionId: id(), startsAt: new Date(Date.now() + (w * 7 + 3) * 86_400_000).toISOString() }));

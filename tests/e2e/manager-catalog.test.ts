@@ -98,8 +98,17 @@ describe('the manager’s menu, stock and schedule in Chromium', () => {
     await page.waitForURL(/\/manager\/schedule$/);
     await page.getByLabel('Location').selectOption({ label: 'Demo Studio' });
     await page.getByRole('heading', { name: 'Schedule · Demo Studio' }).waitFor();
+    // a new kind of class first: it becomes schedulable at once
+    await page.getByRole('button', { name: 'Add a class type' }).click();
+    const typeForm = page.getByRole('form', { name: 'Add a class type' });
+    await typeForm.getByLabel('Name').fill('Aerial Yoga');
+    await typeForm.getByLabel('Minutes').fill('50');
+    await typeForm.getByLabel('Places').fill('8');
+    await typeForm.getByRole('button', { name: 'Add class type' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Aerial Yoga can now be scheduled.');
     await page.getByRole('button', { name: 'Add a weekly class' }).click();
     const form = page.getByRole('form', { name: 'Add a weekly class' });
+    await expect(form.getByRole('option', { name: 'Aerial Yoga (50 min)' }).count()).resolves.toBe(1);
     await form.getByLabel('Class').selectOption({ label: 'Yin Yoga (75 min)' });
     await expect(form.getByLabel('Capacity').inputValue()).resolves.toBe('14'); // the type's default
     await form.getByLabel('Day').selectOption({ label: studioDay(1).weekday });
@@ -189,6 +198,7 @@ describe('the manager’s menu, stock and schedule in Chromium', () => {
          left join public.staff s on s.id = a.actor_staff_id where a.actor_user_id is not null group by a.action order by a.action`,
       );
       expect(audit).toEqual([
+        { action: 'classType.save', n: 1, by_manager: true },
         { action: 'product.save', n: 2, by_manager: true },
         { action: 'session.cancel', n: 1, by_manager: true },
         { action: 'session.save', n: 3, by_manager: true },

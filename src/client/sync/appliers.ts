@@ -216,6 +216,9 @@ export const appliers: Record<string, Applier> = {
   async 'inventoryItem.save'(w, a, c) {
     await w.put('inventory_items', { ...((await w.get('inventory_items', a.itemId)) ?? {}), id: a.itemId, location_id: c.locationId, name: a.name, unit: a.unit, low_stock_threshold: a.lowStockThreshold });
   },
+  async 'classType.save'(w, a, c) {
+    await w.put('class_types', { ...((await w.get('class_types', a.classTypeId)) ?? {}), id: a.classTypeId, location_id: c.locationId, name: a.name, description: a.description, duration_minutes: a.durationMinutes, default_capacity: a.defaultCapacity });
+  },
   async 'session.save'(w, a, c) {
     const t = await w.get('class_types', a.classTypeId);
     const minutes = a.durationMinutes ?? (num(t?.duration_minutes) || 60);
@@ -296,6 +299,7 @@ export const applierTables: Record<string, SyncedTable[]> = {
   'category.save': ['categories'],
   'product.save': ['products'],
   'inventoryItem.save': ['inventory_items'],
+  'classType.save': ['class_types'],
   'session.save': ['class_types', 'class_sessions'],
   'session.cancel': ['class_sessions', 'bookings', 'credit_ledger'],
   'session.substitute': ['class_sessions'],

@@ -46,7 +46,7 @@ export async function enterStaffClaim(tx: Tx, staffId: string): Promise<void> {
  */
 export const CONSOLE_MUTATIONS = new Set([
   'category.save', 'product.save', 'inventoryItem.save', 'product.setSoldOut', 'stock.adjust', 'stock.count',
-  'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge',
+  'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge',
 ]);
 
 export async function runAsManager(tx: Tx, locationId: string, list: { name: string; args: unknown }[]) {

@@ -15,7 +15,7 @@
 // devices do not have. The lock is held until the push commits, even past a savepoint.
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
-import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn, sessionCancel, sessionSave, sessionSubstitute } from '../../shared/mutators/studio.ts';
+import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn, classTypeSave, sessionCancel, sessionSave, sessionSubstitute } from '../../shared/mutators/studio.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
 import { chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
 
@@ -231,6 +231,17 @@ async function markNoShow(ctx: MutationContext, a: ArgsOf<typeof bookingMarkNoSh
 
 // ---------------------------------------------------------------- the schedule (managers)
 
+async function saveClassType(ctx: MutationContext, a: ArgsOf<typeof classTypeSave>) {
+  const { rows: [other] } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.class_types where id = $1`, [a.classTypeId]);
+  if (other && other.location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That class type belongs to another location; make a new one.');
+  await ctx.tx.query(
+    `insert into public.class_types (id, location_id, name, description, duration_minutes, default_capacity) values ($1, $2, $3, $4, $5, $6)
+     on conflict (id) do update set name = excluded.name, description = excluded.description,
+       duration_minutes = excluded.duration_minutes, default_capacity = excluded.default_capacity`,
+    [a.classTypeId, ctx.locationId, a.name, a.description, a.durationMinutes, a.defaultCapacity],
+  );
+}
+
 async function saveSession(ctx: MutationContext, a: ArgsOf<typeof sessionSave>) {
   const { rows: [other] } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.class_sessions where id = $1`, [a.sessionId]);
   if (other && other.location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That class belongs to another location; make a new one.');
@@ -285,6 +296,7 @@ async function substitute(ctx: MutationContext, a: ArgsOf<typeof sessionSubstitu
 }
 
 export const mutators: Record<string, ServerMutator<any>> = {
+  'classType.save': saveClassType,
   'session.save': saveSession,
   'session.cancel': cancelSession,
   'session.substitute': substitute,

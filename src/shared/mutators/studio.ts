@@ -49,6 +49,19 @@ export const passSell = defineMutator({
   }),
 });
 
+/** A kind of class the studio offers (Vinyasa Flow, 60 min, 20 places), made or changed by a manager. */
+export const classTypeSave = defineMutator({
+  name: 'classType.save',
+  args: z.strictObject({
+    classTypeId: z.uuid(),
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(2000).nullable().default(null),
+    durationMinutes: z.int().min(5).max(600),
+    defaultCapacity: z.int().min(1).max(1000),
+  }),
+  roles: MANAGER_ROLES,
+});
+
 /** A class on the schedule, made or changed by a manager (a weekly schedule is one per week). */
 export const sessionSave = defineMutator({
   name: 'session.save',
@@ -79,4 +92,4 @@ export const sessionSubstitute = defineMutator({
   roles: MANAGER_ROLES,
 });
 
-export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell, sessionSave, sessionCancel, sessionSubstitute];
+export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell, classTypeSave, sessionSave, sessionCancel, sessionSubstitute];
