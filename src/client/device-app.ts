@@ -59,6 +59,20 @@ export async function startSync(): Promise<void> {
   guardUnload(a.engine);
 }
 
+/**
+ * What a device screen (/pos, /desk) does first: the registered device, syncing started,
+ * and who is signed in. An unregistered tablet is sent to /setup (and gets null).
+ */
+export async function openDeviceScreen(): Promise<{ device: DeviceInfo; staffId: string | undefined } | null> {
+  const device = await deviceApp().device();
+  if (!device) {
+    window.location.href = '/setup';
+    return null;
+  }
+  await startSync();
+  return { device, staffId: (await currentStaffId()) ?? undefined };
+}
+
 export async function registerThisTablet(device: DeviceInfo, credential: string): Promise<void> {
   const a = deviceApp();
   await rememberDevice(a.db, device, credential);
