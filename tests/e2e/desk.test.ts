@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
 import { artifact, launchChromium } from '../fixtures/browser.ts';
-import { registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
+import { openTablet, waitingOn } from '../fixtures/pos-driver.ts';
 
 describe('the front desk in Chromium', () => {
   let app: AppServer;
@@ -23,23 +23,12 @@ describe('the front desk in Chromium', () => {
   });
 
   async function desk(name: string): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    if (process.env.E2E_CONSOLE === '1') page.on('console', (m) => console.log(`[${name}] ${m.type()}: ${m.text()}`));
-    await registerTablet(page, app.url, 'Demo Studio', name);
-    await signInStaff(page, /Jordan/, '3333');
-    await page.waitForURL(/\/desk$/);
-    await page.getByTestId('class').first().waitFor();
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
-    return { page, errors };
+    const t = await openTablet(browser, app.url, { location: 'Demo Studio', name, staff: /Jordan/, pin: '3333', screen: '/desk', ready: 'class' });
+    contexts.push(t.context);
+    return t;
   }
 
-  const waiting = (page: Page) => page.getByTestId('sync-chip').getAttribute('data-pending').then(Number);
+  const waiting = waitingOn;
   const roster = (page: Page) =>
     page.getByTestId('roster-entry').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-name')}:${e.getAttribute('data-status')}`).sort());
   const namesWith = async (page: Page, status: string) =>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
 import { artifact, launchChromium } from '../fixtures/browser.ts';
-import { addProduct, payCash, registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
+import { addProduct, openTablet, payCash, waitingOn } from '../fixtures/pos-driver.ts';
 
 describe('the barista’s screen in Chromium', () => {
   let app: AppServer;
@@ -22,24 +22,12 @@ describe('the barista’s screen in Chromium', () => {
   });
 
   async function tablet(name: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    if (process.env.E2E_CONSOLE === '1') page.on('console', (m) => console.log(`[${name}] ${m.type()}: ${m.text()}`));
-    await registerTablet(page, app.url, 'Demo Café', name);
-    await signInStaff(page, /Priya/, '1111');
-    await page.waitForURL(/\/pos$/);
-    await page.getByTestId('product').first().waitFor();
-    // the service worker must be in charge before the network goes away
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
-    return { context, page, errors };
+    const t = await openTablet(browser, app.url, { location: 'Demo Café', name, staff: /Priya/, pin: '1111', screen: '/pos', ready: 'product' });
+    contexts.push(t.context);
+    return t;
   }
 
-  const waiting = (page: Page) => page.getByTestId('sync-chip').getAttribute('data-pending').then(Number);
+  const waiting = waitingOn;
   const numbers: string[] = [];
   let a: Awaited<ReturnType<typeof tablet>>;
   let b: Awaited<ReturnType<typeof tablet>>;
