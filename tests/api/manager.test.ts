@@ -241,6 +241,76 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     expect(tabletTry[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
   });
 
+  it('options and recipes: a group with priced options on a product, recipes for both; a sale uses them; what a list leaves out is taken off', async () => {
+    const cafeId = app.seed.cafeLocationId;
+    const run = (locationId: string, mutations: unknown[]) => mgr.post('/api/manager/run', { locationId, mutations });
+    const [productId, groupId, oat, whole, beans, oatMilk, cup, l1, l2, l3, l4] = Array.from({ length: 11 }, id);
+    const r = await run(cafeId, [
+      { name: 'product.save', args: { productId, categoryId: null, name: 'Cortado', priceCents: 400 } },
+      { name: 'inventoryItem.save', args: { itemId: beans, name: 'Cortado beans', unit: 'g', lowStockThreshold: 0 } },
+      { name: 'inventoryItem.save', args: { itemId: oatMilk, name: 'Cortado oat milk', unit: 'ml', lowStockThreshold: 0 } },
+      { name: 'inventoryItem.save', args: { itemId: cup, name: 'Cortado cups', unit: 'each', lowStockThreshold: 0 } },
+      { name: 'modifierGroup.save', args: { groupId, name: 'Cortado milk', minSelect: 1, maxSelect: 1 } },
+      { name: 'modifier.save', args: { modifierId: whole, groupId, name: 'Whole', isDefault: true } },
+      { name: 'modifier.save', args: { modifierId: oat, groupId, name: 'Oat', priceDeltaCents: 60, sort: 1 } },
+      { name: 'product.setModifierGroups', args: { productId, groupIds: [groupId] } },
+      { name: 'recipe.set', args: { productId, lines: [{ lineId: l1, itemId: beans, quantity: 18 }, { lineId: l2, itemId: cup, quantity: 1 }] } },
+      { name: 'recipe.set', args: { modifierId: oat, lines: [{ lineId: l3, itemId: oatMilk, quantity: 60 }] } },
+    ]);
+    expect(r.status, r.text).toBe(200);
+    const cat = async () => (await mgr.get(`/api/manager/catalog?locationId=${cafeId}`)).json;
+    let c = await cat();
+    expect(c.products.find((p: any) => p.id === productId).groupIds).toEqual([groupId]);
+    expect(c.modifierGroups.find((g: any) => g.id === groupId)).toMatchObject({ name: 'Cortado milk', minSelect: 1, maxSelect: 1, modifiers: [{ id: whole, name: 'Whole', isDefault: true, priceDeltaCents: 0 }, { id: oat, name: 'Oat', priceDeltaCents: 60 }] });
+    expect(c.recipeLines.filter((l: any) => l.productId === productId || l.modifierId === oat).map((l: any) => [l.itemId, l.quantity]).sort()).toEqual([[beans, 18], [cup, 1], [oatMilk, 60]].sort());
+
+    // a tablet sells two oat cortados at the menu price: the product's and the option's recipes both come off stock
+    const staffId = staff.barista;
+    const sale = await push(till, [{ name: 'order.create', args: { orderId: id(), number: orderNumber(till.code, 9001), items: [{ id: id(), productId, quantity: 2, unitPriceCents: 460, modifierIds: [oat] }] }, staffId }]);
+    expect(sale[0].status).toBe('applied');
+    c = await cat();
+    const level = (item: string) => c.inventory.find((i: any) => i.id === item).quantity;
+    expect([level(beans), level(cup), level(oatMilk)]).toEqual([-36, -2, -120]);
+    // 400 + 60 for the oat option is the menu price: no price difference to look at
+    expect((await inbox(mgr, '?kind=price_difference')).map((i: any) => i.summary).join()).not.toContain(orderNumber(till.code, 9001));
+
+    // the recipe saved whole again without the cup: that line is taken off, and a tablet's pull says so
+    const tablet = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${cafe.token}` });
+    const cookie = tablet.json.cookie;
+    expect((await run(cafeId, [{ name: 'recipe.set', args: { productId, lines: [{ lineId: l1, itemId: beans, quantity: 20 }] } }, { name: 'product.setModifierGroups', args: { productId, groupIds: [] } }])).status).toBe(200);
+    const next = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${cafe.token}` });
+    expect(next.json.patch).toEqual(expect.arrayContaining([{ op: 'del', table: 'recipe_lines', id: l2 }, expect.objectContaining({ op: 'put', table: 'recipe_lines', row: expect.objectContaining({ id: l1, quantity: 20 }) }), expect.objectContaining({ op: 'del', table: 'product_modifier_groups' })]));
+    c = await cat();
+    expect(c.products.find((p: any) => p.id === productId).groupIds).toEqual([]);
+    // and put back: the same link is live again
+    expect((await run(cafeId, [{ name: 'product.setModifierGroups', args: { productId, groupIds: [groupId] } }])).status).toBe(200);
+    expect((await cat()).products.find((p: any) => p.id === productId).groupIds).toEqual([groupId]);
+
+    // bad edits are refused whole and write nothing
+    const studioItem = id();
+    expect((await run(app.seed.studioLocationId, [{ name: 'inventoryItem.save', args: { itemId: studioItem, name: 'Studio towels', unit: 'each', lowStockThreshold: 0 } }])).status).toBe(200);
+    const refusals = [
+      [{ name: 'recipe.set', args: { productId, lines: [{ lineId: l4, itemId: studioItem, quantity: 1 }] } }, 404],
+      [{ name: 'recipe.set', args: { productId, modifierId: oat, lines: [] } }, 400],
+      [{ name: 'recipe.set', args: { productId, lines: [{ lineId: l4, itemId: beans, quantity: 0 }] } }, 400],
+      [{ name: 'recipe.set', args: { modifierId: oat, lines: [{ lineId: l1, itemId: beans, quantity: 5 }] } }, 409],
+      [{ name: 'modifierGroup.save', args: { groupId, name: 'Cortado milk', minSelect: 3, maxSelect: 1 } }, 400],
+      [{ name: 'modifier.save', args: { modifierId: id(), groupId: id(), name: 'Nowhere' } }, 404],
+      [{ name: 'product.setModifierGroups', args: { productId, groupIds: [groupId, groupId] } }, 400],
+    ] as const;
+    for (const [m, status] of refusals) {
+      const res = await run(cafeId, [{ name: 'recipe.set', args: { productId, lines: [] } }, m]);
+      expect(res.status, JSON.stringify(m)).toBe(status);
+      expect(res.json.error.message.length).toBeGreaterThan(10);
+    }
+    c = await cat();
+    expect(c.recipeLines.filter((l: any) => l.productId === productId).map((l: any) => [l.id, l.quantity])).toEqual([[l1, 20]]);
+    expect(c.modifierGroups.find((g: any) => g.id === groupId)).toMatchObject({ minSelect: 1, maxSelect: 1 });
+    // a barista's tablet cannot change a recipe
+    const tabletTry = await push(cafe, [{ name: 'recipe.set', args: { productId, lines: [] }, staffId: staff.barista }]);
+    expect(tabletTry[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+  });
+
   it('people and plans: staff with roles and a PIN, a new plan, two member records merged', async () => {
     const cafeId = app.seed.cafeLocationId;
     const studioId = app.seed.studioLocationId;

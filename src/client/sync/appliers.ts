@@ -216,6 +216,28 @@ export const appliers: Record<string, Applier> = {
   async 'inventoryItem.save'(w, a, c) {
     await w.put('inventory_items', { ...((await w.get('inventory_items', a.itemId)) ?? {}), id: a.itemId, location_id: c.locationId, name: a.name, unit: a.unit, low_stock_threshold: a.lowStockThreshold });
   },
+  async 'modifierGroup.save'(w, a, c) {
+    await w.put('modifier_groups', { ...((await w.get('modifier_groups', a.groupId)) ?? {}), id: a.groupId, location_id: c.locationId, name: a.name, min_select: a.minSelect, max_select: a.maxSelect, sort: a.sort, deleted: a.deleted });
+  },
+  async 'modifier.save'(w, a, c) {
+    await w.put('modifiers', { ...((await w.get('modifiers', a.modifierId)) ?? {}), id: a.modifierId, location_id: c.locationId, group_id: a.groupId, name: a.name, price_delta_cents: a.priceDeltaCents, is_default: a.isDefault, sort: a.sort, deleted: a.deleted });
+  },
+  async 'product.setModifierGroups'(w, a, c) {
+    const have = await w.where('product_modifier_groups', 'product_id', a.productId);
+    for (const h of have) if (!(a.groupIds as string[]).includes(h.group_id as string)) await w.update('product_modifier_groups', h.id, { deleted: true });
+    for (const [sort, groupId] of (a.groupIds as string[]).entries()) {
+      const h = have.find((x) => x.group_id === groupId);
+      if (h) await w.update('product_modifier_groups', h.id, { sort });
+      else await w.put('product_modifier_groups', { id: `${c.key}:${groupId}`, location_id: c.locationId, product_id: a.productId, group_id: groupId, sort });
+    }
+  },
+  async 'recipe.set'(w, a, c) {
+    const column = a.productId ? 'product_id' : 'modifier_id';
+    const owner = (a.productId ?? a.modifierId) as string;
+    const lines = a.lines as { lineId: string; itemId: string; quantity: number }[];
+    for (const r of await w.where('recipe_lines', column, owner)) if (!lines.some((l) => l.lineId === r.id)) await w.update('recipe_lines', r.id, { deleted: true });
+    for (const l of lines) await w.put('recipe_lines', { id: l.lineId, location_id: c.locationId, product_id: a.productId ?? null, modifier_id: a.modifierId ?? null, item_id: l.itemId, quantity: l.quantity });
+  },
   async 'classType.save'(w, a, c) {
     await w.put('class_types', { ...((await w.get('class_types', a.classTypeId)) ?? {}), id: a.classTypeId, location_id: c.locationId, name: a.name, description: a.description, duration_minutes: a.durationMinutes, default_capacity: a.defaultCapacity });
   },
@@ -299,6 +321,10 @@ export const applierTables: Record<string, SyncedTable[]> = {
   'category.save': ['categories'],
   'product.save': ['products'],
   'inventoryItem.save': ['inventory_items'],
+  'modifierGroup.save': ['modifier_groups'],
+  'modifier.save': ['modifiers'],
+  'product.setModifierGroups': ['product_modifier_groups'],
+  'recipe.set': ['recipe_lines'],
   'classType.save': ['class_types'],
   'session.save': ['class_types', 'class_sessions'],
   'session.cancel': ['class_sessions', 'bookings', 'credit_ledger'],

@@ -45,7 +45,7 @@ export async function enterStaffClaim(tx: Tx, staffId: string): Promise<void> {
  * (sales, check-ins) belongs on a tablet.
  */
 export const CONSOLE_MUTATIONS = new Set([
-  'category.save', 'product.save', 'inventoryItem.save', 'product.setSoldOut', 'stock.adjust', 'stock.count',
+  'category.save', 'product.save', 'inventoryItem.save', 'modifierGroup.save', 'modifier.save', 'product.setModifierGroups', 'recipe.set', 'product.setSoldOut', 'stock.adjust', 'stock.count',
   'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge',
 ]);
 

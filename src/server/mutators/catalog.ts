@@ -3,9 +3,13 @@
 // category.save, product.save, inventoryItem.save: a manager's edits (RLS lets only
 // managers write these tables), upserts at this location; an id that belongs to another
 // location is refused rather than moved.
+// modifierGroup.save, modifier.save, product.setModifierGroups, recipe.set: the modifier
+// sheet's groups and options and what products and options use from stock. A product's
+// groups and a recipe are saved whole: what the list leaves out is tombstoned, so tablets
+// learn of it on their next pull.
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
-import type { categorySave, inventoryItemSave, productSave, productSetSoldOut } from '../../shared/mutators/catalog.ts';
+import type { categorySave, inventoryItemSave, modifierGroupSave, modifierSave, productSave, productSetModifierGroups, productSetSoldOut, recipeSet } from '../../shared/mutators/catalog.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
 
 async function setSoldOut(ctx: MutationContext, a: ArgsOf<typeof productSetSoldOut>) {
@@ -57,9 +61,83 @@ async function saveInventoryItem(ctx: MutationContext, a: ArgsOf<typeof inventor
   );
 }
 
+async function saveModifierGroup(ctx: MutationContext, a: ArgsOf<typeof modifierGroupSave>) {
+  await ownedElsewhere(ctx, 'modifier_groups', a.groupId);
+  await ctx.tx.query(
+    `insert into public.modifier_groups (id, location_id, name, min_select, max_select, sort, deleted) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (id) do update set name = excluded.name, min_select = excluded.min_select, max_select = excluded.max_select,
+       sort = excluded.sort, deleted = excluded.deleted`,
+    [a.groupId, ctx.locationId, a.name, a.minSelect, a.maxSelect, a.sort, a.deleted],
+  );
+}
+
+async function saveModifier(ctx: MutationContext, a: ArgsOf<typeof modifierSave>) {
+  await ownedElsewhere(ctx, 'modifiers', a.modifierId);
+  const { rows } = await ctx.tx.query(`select 1 from public.modifier_groups where id = $1 and location_id = $2 and not deleted`, [a.groupId, ctx.locationId]);
+  if (!rows[0]) throw new AppError('NOT_FOUND', 'That option group is not on this location’s menu.');
+  await ctx.tx.query(
+    `insert into public.modifiers (id, location_id, group_id, name, price_delta_cents, is_default, sort, deleted) values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (id) do update set group_id = excluded.group_id, name = excluded.name, price_delta_cents = excluded.price_delta_cents,
+       is_default = excluded.is_default, sort = excluded.sort, deleted = excluded.deleted`,
+    [a.modifierId, ctx.locationId, a.groupId, a.name, a.priceDeltaCents, a.isDefault, a.sort, a.deleted],
+  );
+}
+
+async function setModifierGroups(ctx: MutationContext, a: ArgsOf<typeof productSetModifierGroups>) {
+  const { rows: p } = await ctx.tx.query(`select 1 from public.products where id = $1 and location_id = $2 and not deleted`, [a.productId, ctx.locationId]);
+  if (!p[0]) throw new AppError('NOT_FOUND', 'That product is not on this location’s menu.');
+  const { rows: g } = await ctx.tx.query<{ n: number }>(
+    `select count(*)::int as n from public.modifier_groups where id = any($1::uuid[]) and location_id = $2 and not deleted`,
+    [a.groupIds, ctx.locationId],
+  );
+  if (g[0].n !== a.groupIds.length) throw new AppError('NOT_FOUND', 'An option group in that list is not on this location’s menu.');
+  // links are unique per (product, group): a group taken off and put back is the same row, live again
+  await ctx.tx.query(
+    `update public.product_modifier_groups set deleted = true
+     where product_id = $1 and not deleted and not (group_id = any($2::uuid[]))`,
+    [a.productId, a.groupIds],
+  );
+  await ctx.tx.query(
+    `insert into public.product_modifier_groups (location_id, product_id, group_id, sort)
+     select $1, $2, g.id, g.ord::int - 1 from unnest($3::uuid[]) with ordinality as g(id, ord)
+     on conflict (product_id, group_id) do update set sort = excluded.sort, deleted = false
+       where product_modifier_groups.sort is distinct from excluded.sort or product_modifier_groups.deleted`,
+    [ctx.locationId, a.productId, a.groupIds],
+  );
+}
+
+async function setRecipe(ctx: MutationContext, a: ArgsOf<typeof recipeSet>) {
+  const [table, owner, column] = a.productId ? ['products', a.productId, 'product_id'] : ['modifiers', a.modifierId!, 'modifier_id'];
+  const { rows: o } = await ctx.tx.query(`select 1 from public.${table} where id = $1 and location_id = $2 and not deleted`, [owner, ctx.locationId]);
+  if (!o[0]) throw new AppError('NOT_FOUND', a.productId ? 'That product is not on this location’s menu.' : 'That option is not on this location’s menu.');
+  const itemIds = a.lines.map((l) => l.itemId);
+  const { rows: i } = await ctx.tx.query<{ n: number }>(
+    `select count(*)::int as n from public.inventory_items where id = any($1::uuid[]) and location_id = $2 and not deleted`,
+    [itemIds, ctx.locationId],
+  );
+  if (i[0].n !== itemIds.length) throw new AppError('NOT_FOUND', 'An inventory item in that recipe is not stocked at this location.');
+  const lineIds = a.lines.map((l) => l.lineId);
+  const { rows: taken } = await ctx.tx.query(
+    `select 1 from public.recipe_lines where id = any($1::uuid[]) and (location_id <> $2 or ${column} is distinct from $3) limit 1`,
+    [lineIds, ctx.locationId, owner],
+  );
+  if (taken[0]) throw new AppError('CONFLICT', 'A recipe line id belongs to another recipe; make a new one.');
+  await ctx.tx.query(`update public.recipe_lines set deleted = true where ${column} = $1 and not deleted and not (id = any($2::uuid[]))`, [owner, lineIds]);
+  await ctx.tx.query(
+    `insert into public.recipe_lines (id, location_id, ${column}, item_id, quantity)
+     select l.id, $1, $2, l.item_id, l.quantity from jsonb_to_recordset($3::jsonb) as l(id uuid, item_id uuid, quantity integer)
+     on conflict (id) do update set item_id = excluded.item_id, quantity = excluded.quantity, deleted = false`,
+    [ctx.locationId, owner, JSON.stringify(a.lines.map((l) => ({ id: l.lineId, item_id: l.itemId, quantity: l.quantity })))],
+  );
+}
+
 export const mutators: Record<string, ServerMutator<any>> = {
   'product.setSoldOut': setSoldOut,
   'category.save': saveCategory,
   'product.save': saveProduct,
   'inventoryItem.save': saveInventoryItem,
+  'modifierGroup.save': saveModifierGroup,
+  'modifier.save': saveModifier,
+  'product.setModifierGroups': setModifierGroups,
+  'recipe.set': setRecipe,
 };
