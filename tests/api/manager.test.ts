@@ -246,11 +246,11 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     const run = (locationId: string, mutations: unknown[]) => mgr.post('/api/manager/run', { locationId, mutations });
     const [productId, groupId, oat, whole, beans, oatMilk, cup, l1, l2, l3, l4] = Array.from({ length: 11 }, id);
     const r = await run(cafeId, [
-      { name: 'product.save', args: { productId, categoryId: null, name: 'Cortado', priceCents: 400 } },
-      { name: 'inventoryItem.save', args: { itemId: beans, name: 'Cortado beans', unit: 'g', lowStockThreshold: 0 } },
-      { name: 'inventoryItem.save', args: { itemId: oatMilk, name: 'Cortado oat milk', unit: 'ml', lowStockThreshold: 0 } },
-      { name: 'inventoryItem.save', args: { itemId: cup, name: 'Cortado cups', unit: 'each', lowStockThreshold: 0 } },
-      { name: 'modifierGroup.save', args: { groupId, name: 'Cortado milk', minSelect: 1, maxSelect: 1 } },
+      { name: 'product.save', args: { productId, categoryId: null, name: 'Piccolo', priceCents: 400 } },
+      { name: 'inventoryItem.save', args: { itemId: beans, name: 'Piccolo beans', unit: 'g', lowStockThreshold: 0 } },
+      { name: 'inventoryItem.save', args: { itemId: oatMilk, name: 'Piccolo oat milk', unit: 'ml', lowStockThreshold: 0 } },
+      { name: 'inventoryItem.save', args: { itemId: cup, name: 'Piccolo cups', unit: 'each', lowStockThreshold: 0 } },
+      { name: 'modifierGroup.save', args: { groupId, name: 'Piccolo milk', minSelect: 1, maxSelect: 1 } },
       { name: 'modifier.save', args: { modifierId: whole, groupId, name: 'Whole', isDefault: true } },
       { name: 'modifier.save', args: { modifierId: oat, groupId, name: 'Oat', priceDeltaCents: 60, sort: 1 } },
       { name: 'product.setModifierGroups', args: { productId, groupIds: [groupId] } },
@@ -261,10 +261,10 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     const cat = async () => (await mgr.get(`/api/manager/catalog?locationId=${cafeId}`)).json;
     let c = await cat();
     expect(c.products.find((p: any) => p.id === productId).groupIds).toEqual([groupId]);
-    expect(c.modifierGroups.find((g: any) => g.id === groupId)).toMatchObject({ name: 'Cortado milk', minSelect: 1, maxSelect: 1, modifiers: [{ id: whole, name: 'Whole', isDefault: true, priceDeltaCents: 0 }, { id: oat, name: 'Oat', priceDeltaCents: 60 }] });
+    expect(c.modifierGroups.find((g: any) => g.id === groupId)).toMatchObject({ name: 'Piccolo milk', minSelect: 1, maxSelect: 1, modifiers: [{ id: whole, name: 'Whole', isDefault: true, priceDeltaCents: 0 }, { id: oat, name: 'Oat', priceDeltaCents: 60 }] });
     expect(c.recipeLines.filter((l: any) => l.productId === productId || l.modifierId === oat).map((l: any) => [l.itemId, l.quantity]).sort()).toEqual([[beans, 18], [cup, 1], [oatMilk, 60]].sort());
 
-    // a tablet sells two oat cortados at the menu price: the product's and the option's recipes both come off stock
+    // a tablet sells two oat piccolos at the menu price: the product's and the option's recipes both come off stock
     const staffId = staff.barista;
     const sale = await push(till, [{ name: 'order.create', args: { orderId: id(), number: orderNumber(till.code, 9001), items: [{ id: id(), productId, quantity: 2, unitPriceCents: 460, modifierIds: [oat] }] }, staffId }]);
     expect(sale[0].status).toBe('applied');
@@ -294,7 +294,7 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
       [{ name: 'recipe.set', args: { productId, modifierId: oat, lines: [] } }, 400],
       [{ name: 'recipe.set', args: { productId, lines: [{ lineId: l4, itemId: beans, quantity: 0 }] } }, 400],
       [{ name: 'recipe.set', args: { modifierId: oat, lines: [{ lineId: l1, itemId: beans, quantity: 5 }] } }, 409],
-      [{ name: 'modifierGroup.save', args: { groupId, name: 'Cortado milk', minSelect: 3, maxSelect: 1 } }, 400],
+      [{ name: 'modifierGroup.save', args: { groupId, name: 'Piccolo milk', minSelect: 3, maxSelect: 1 } }, 400],
       [{ name: 'modifier.save', args: { modifierId: id(), groupId: id(), name: 'Nowhere' } }, 404],
       [{ name: 'product.setModifierGroups', args: { productId, groupIds: [groupId, groupId] } }, 400],
     ] as const;

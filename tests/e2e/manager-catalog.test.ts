@@ -1,5 +1,6 @@
 // The manager's menu, stock and schedule pages in Chromium against the built server (issue
-// #7): at the café the manager adds a product, changes a price, is refused a zero delivery
+// #7): at the café the manager adds a product, changes a price, adds a milk option with
+// its recipe and gives the new product options and a recipe, is refused a zero delivery
 // with the server's message, receives the almond milk that was delivered short (it leaves
 // the low-stock list) and counts the oranges; at the studio they add a weekly class for
 // three weeks, cancel the first and put a substitute on the second. The browser runs in
@@ -93,6 +94,43 @@ describe('the manager’s menu, stock and schedule in Chromium', () => {
     await expect(oranges.getByTestId('level').textContent()).resolves.toBe('55');
   });
 
+  it('adds a milk option with its own recipe, and gives the new bun options and a recipe', async () => {
+    const milk = page.getByTestId('option-group').filter({ has: page.getByRole('heading', { name: /^Milk/ }) });
+    const addOption = milk.getByRole('form', { name: 'Add an option to Milk' });
+    await addOption.getByLabel('New option').fill('Macadamia');
+    await addOption.getByLabel('Its price change').fill('0.80');
+    await addOption.getByRole('button', { name: 'Add option' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added Macadamia to Milk.' }).waitFor();
+    const mac = milk.getByTestId('option').filter({ hasText: 'Macadamia' });
+    await expect(mac.getByTestId('delta').textContent()).resolves.toBe('+$0.80');
+    await mac.getByRole('button', { name: 'Recipe' }).click();
+    const recipe = page.getByRole('form', { name: 'Recipe: Macadamia' });
+    await recipe.getByRole('button', { name: 'Add a stock item' }).click();
+    await recipe.getByLabel('Stock item').selectOption({ label: 'Almond milk' });
+    await recipe.getByLabel('Amount (ml)').fill('0');
+    await recipe.getByRole('button', { name: 'Save recipe' }).click();
+    await expect(recipe.getByRole('alert').textContent()).resolves.toContain('not zero');
+    await recipe.getByLabel('Amount (ml)').fill('200');
+    await recipe.getByRole('button', { name: 'Save recipe' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved what Macadamia uses from stock.' }).waitFor();
+    await expect(mac.getByTestId('uses').textContent()).resolves.toBe('uses 200 ml Almond milk');
+
+    const bun = page.getByTestId('product').filter({ hasText: 'Cardamom bun' });
+    await bun.getByRole('button', { name: 'Options & recipe' }).click();
+    const setup = page.getByTestId('product-setup');
+    await setup.getByLabel('Extras').check();
+    await setup.getByRole('button', { name: 'Save options' }).click();
+    await page.getByRole('status').filter({ hasText: 'Cardamom bun now offers Extras.' }).waitFor();
+    const bunRecipe = page.getByRole('form', { name: 'Recipe: Cardamom bun' });
+    await bunRecipe.getByRole('button', { name: 'Add a stock item' }).click();
+    await bunRecipe.getByLabel('Stock item').selectOption({ label: 'Cinnamon rolls' });
+    await bunRecipe.getByLabel('Amount (each)').fill('1');
+    await bunRecipe.getByRole('button', { name: 'Save recipe' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved what Cardamom bun uses from stock.' }).waitFor();
+    await setup.waitFor({ state: 'detached' }); // saved: the panel closes
+    await page.screenshot({ path: artifact('manager-options.png'), fullPage: true });
+  });
+
   it('adds a weekly class for three weeks at the studio, cancels one and substitutes another', async () => {
     await page.getByRole('link', { name: 'Schedule' }).click();
     await page.waitForURL(/\/manager\/schedule$/);
@@ -177,6 +215,20 @@ describe('the manager’s menu, stock and schedule in Chromium', () => {
         `select m.reason from public.stock_movements m join public.inventory_items i on i.id = m.item_id where i.name = 'Oranges' order by m.created_at desc limit 1`,
       )).toEqual([{ reason: 'count' }]);
 
+      // the option and the bun, as the pages saved them
+      expect(await rows(
+        `select coalesce(p.name, m.name) as owner, i.name as item, r.quantity from public.recipe_lines r
+         join public.inventory_items i on i.id = r.item_id left join public.products p on p.id = r.product_id left join public.modifiers m on m.id = r.modifier_id
+         where not r.deleted and (p.name = 'Cardamom bun' or m.name = 'Macadamia') order by 1`,
+      )).toEqual([{ owner: 'Cardamom bun', item: 'Cinnamon rolls', quantity: 1 }, { owner: 'Macadamia', item: 'Almond milk', quantity: 200 }]);
+      expect(await rows(
+        `select m.price_delta_cents, g.name as "group" from public.modifiers m join public.modifier_groups g on g.id = m.group_id where m.name = 'Macadamia'`,
+      )).toEqual([{ price_delta_cents: 80, group: 'Milk' }]);
+      expect(await rows(
+        `select g.name from public.product_modifier_groups l join public.modifier_groups g on g.id = l.group_id
+         join public.products p on p.id = l.product_id where p.name = 'Cardamom bun' and not l.deleted`,
+      )).toEqual([{ name: 'Extras' }]);
+
       const sessions = await rows(
         `select s.id, to_char(s.starts_at at time zone $1, 'YYYY-MM-DD') as day, to_char(s.starts_at at time zone $1, 'HH24:MI') as time,
                 extract(epoch from s.ends_at - s.starts_at)::int / 60 as minutes, t.name as type, s.capacity, s.cancelled,
@@ -199,7 +251,10 @@ describe('the manager’s menu, stock and schedule in Chromium', () => {
       );
       expect(audit).toEqual([
         { action: 'classType.save', n: 1, by_manager: true },
+        { action: 'modifier.save', n: 1, by_manager: true },
         { action: 'product.save', n: 2, by_manager: true },
+        { action: 'product.setModifierGroups', n: 1, by_manager: true },
+        { action: 'recipe.set', n: 2, by_manager: true },
         { action: 'session.cancel', n: 1, by_manager: true },
         { action: 'session.save', n: 3, by_manager: true },
         { action: 'session.substitute', n: 1, by_manager: true },
