@@ -267,6 +267,60 @@ describe.each(engines())('card payments through Stripe (stand-in) on $name', ({ 
     expect(w.bar.rows('payments').some((p) => p.stripe_payment_intent_id === foreign.id)).toBe(false);
   });
 
+  it('refunds from the inbox: the whole of a card payment without an order, the extra on an order paid twice; once, audited', async () => {
+    // a payment Stripe took for an order this server never got
+    const foreign = stripe.createForeignIntent(3100, { order_id: crypto.randomUUID(), location_id: app.seed.cafeLocationId });
+    stripe.present(foreign.id);
+    expect((await send('payment_intent.succeeded', stripe.intents.get(foreign.id))).status).toBe(200);
+    // an order paid in cash at the till while the card reader also took it
+    const order = await w.bar.ringUp(w.productId, w.baristaId, 1500);
+    const { intentId } = (await w.bar.post('/api/payments/intents', { orderId: order.id })).json;
+    await w.bar.push('order.payCash', { orderId: order.id, paymentId: crypto.randomUUID(), amountCents: order.total_cents, tenderedCents: order.total_cents }, w.baristaId);
+    stripe.present(intentId);
+    expect((await w.bar.post(`/api/payments/intents/${intentId}/confirm`)).status).toBe(200);
+
+    const inbox = async () => (await w.manager.get('/api/manager/inbox?kind=orphan_card_payment&status=all')).json.items as Row[];
+    const noOrder = (await inbox()).find((i) => i.details.paymentIntentId === foreign.id)!;
+    const twice = (await inbox()).find((i) => i.details.paymentIntentId === intentId)!;
+    expect(noOrder.actions).toEqual(['refund', 'accept', 'dismiss']);
+    expect(twice.details).toMatchObject({ amountCents: order.total_cents, owedCents: 0 });
+
+    // bad input and the wrong kind are refused, and nothing moves at Stripe
+    expectEnvelope(await w.manager.post(`/api/manager/inbox/${noOrder.id}`, { action: 'refund', amountCents: 1 }), 400, 'VALIDATION_FAILED');
+    const declinedItem = (await w.manager.get('/api/manager/inbox?kind=failed_card_payment')).json.items[0];
+    if (declinedItem) expectEnvelope(await w.manager.post(`/api/manager/inbox/${declinedItem.id}`, { action: 'refund' }), 400, 'VALIDATION_FAILED');
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === foreign.id || r.payment_intent === intentId)).toEqual([]);
+
+    const a = await w.manager.post(`/api/manager/inbox/${noOrder.id}`, { action: 'refund', note: 'Customer charged for nothing' });
+    expect(a.status, a.text).toBe(200);
+    expect(a.json).toMatchObject({ status: 'resolved', resolution: { action: 'refund', refundId: noOrder.id, amountCents: 3100, refundStatus: 'succeeded' } });
+    const b = await w.manager.post(`/api/manager/inbox/${twice.id}`, { action: 'refund' });
+    expect(b.status, b.text).toBe(200);
+    expect(b.json.resolution).toMatchObject({ amountCents: order.total_cents, refundStatus: 'succeeded' });
+    // pressed again: already resolved, and Stripe has one refund each
+    expectEnvelope(await w.manager.post(`/api/manager/inbox/${noOrder.id}`, { action: 'refund' }), 409, 'CONFLICT');
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === foreign.id).map((r) => r.amount)).toEqual([3100]);
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === intentId).map((r) => r.amount)).toEqual([order.total_cents]);
+
+    // the ledger: the orderless payment that came in and went back; the order still paid by its cash
+    await w.bar.pull();
+    const inAndOut = w.bar.rows('payments').find((p) => p.stripe_payment_intent_id === foreign.id)!;
+    expect(inAndOut).toMatchObject({ order_id: null, method: 'card', amount_cents: 3100, status: 'succeeded' });
+    expect(w.bar.rows('refunds').filter((r) => r.payment_id === inAndOut.id).map((r) => [r.amount_cents, r.status])).toEqual([[3100, 'succeeded']]);
+    const card = paymentsOf(order.id).find((p) => p.method === 'card')!;
+    expect(w.bar.rows('refunds').filter((r) => r.payment_id === card.id).map((r) => r.amount_cents)).toEqual([order.total_cents]);
+    expect(w.bar.row('orders', order.id)!.payment_status).toBe('paid');
+    if (app.engine === 'pglite') await app.stop();
+    const db = await app.openDb();
+    try {
+      const audit = (await db.query(`select action, details->>'itemId' as item from public.audit_log where action = 'reconciliation.refund' order by created_at`)).rows;
+      expect(audit).toEqual([{ action: 'reconciliation.refund', item: noOrder.id }, { action: 'reconciliation.refund', item: twice.id }]);
+    } finally {
+      await db.close();
+      if (app.engine === 'pglite') await app.start();
+    }
+  });
+
   it('refuses a forged, altered or stale signature with 400 and writes nothing; ignores an unknown event type', async () => {
     const order = await w.bar.ringUp(w.productId, w.baristaId, 1300);
     const { intentId } = (await w.bar.post('/api/payments/intents', { orderId: order.id })).json;

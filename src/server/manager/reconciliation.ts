@@ -1,7 +1,8 @@
 // The reconciliation inbox (DESIGN §9, issue #7): every item of the manager's locations,
 // newest first, with what happened, where, who, when and the original mutation; and the
 // actions that resolve each kind. A resolution changes the business rows it is about
-// (a student moved to the waitlist, a stock count, a collected or written-off order),
+// (a student moved to the waitlist, a stock count, a collected or written-off order, a
+// card refunded: inbox-refund.ts asks the gateway first),
 // closes the item and writes an audit row, all in one transaction as the signed-in
 // manager, so RLS applies and a failure writes nothing. Tablets see the changes by the
 // next poke (every write raises the location's version).
@@ -142,6 +143,15 @@ const ACTION_EFFECTS: Partial<Record<ResolveRequest['action'], Effect>> = {
     );
     if (req.amountCents === o.owed) await tx.query(`update public.orders set payment_status = 'paid' where id = $1`, [o.id]);
     return { orderId: o.id, paymentId, owedBefore: o.owed };
+  },
+  /** The card refund inbox-refund.ts made for this item (its id is the refund's): into the resolution. */
+  async refund(tx, loc, item) {
+    const { rows: [r] } = await tx.query<{ payment_id: string; amount_cents: number; status: string }>(
+      `select payment_id, amount_cents, status from public.refunds where id = $1 and location_id = $2`,
+      [item.id, loc.id],
+    );
+    if (!r) throw new AppError('CONFLICT', 'No refund was made for this item. Try “Refund the card” again.');
+    return { refundId: item.id, paymentId: r.payment_id, amountCents: r.amount_cents, refundStatus: r.status };
   },
   /** An unpaid order will not be paid: written off, so the day report shows it as such. */
   async write_off(tx, loc, item) {

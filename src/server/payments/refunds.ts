@@ -57,14 +57,19 @@ async function refundable(tx: Tx, p: PaymentRow): Promise<number> {
   return p.amount_cents + p.tip_cents - rows[0].taken;
 }
 
-/** paid → partially_refunded → refunded, from the order's succeeded refunds (back to paid if a refund failed). */
+/**
+ * paid → partially_refunded → refunded, from the order's succeeded refunds (back to paid if a
+ * refund failed). An order paid twice whose extra went back still keeps all it was owed: paid.
+ */
 async function refreshOrder(tx: Tx, orderId: string | null) {
   if (!orderId) return;
   await tx.query(
     `with paid as (select coalesce(sum(amount_cents + tip_cents), 0) as v from public.payments where order_id = $1 and status = 'succeeded' and not deleted),
           back as (select coalesce(sum(r.amount_cents), 0) as v from public.refunds r join public.payments p on p.id = r.payment_id
                    where p.order_id = $1 and r.status = 'succeeded' and not r.deleted),
-          next as (select case when back.v = 0 then 'paid' when back.v >= paid.v then 'refunded' else 'partially_refunded' end as s from paid, back)
+          owed as (select total_cents + tip_cents as v from public.orders where id = $1),
+          next as (select case when back.v = 0 or paid.v - back.v >= owed.v then 'paid' when back.v >= paid.v then 'refunded' else 'partially_refunded' end as s
+                   from paid, back, owed)
      update public.orders o set payment_status = next.s from next
      where o.id = $1 and o.payment_status in ('paid','partially_refunded','refunded') and o.payment_status <> next.s`,
     [orderId],

@@ -16,7 +16,7 @@ export const RECON_KIND_LABELS: Record<string, string> = {
   refund_failed: 'Refund failed',
 };
 
-export const RESOLVE_ACTIONS = ['accept', 'dismiss', 'move_to_waitlist', 'count', 'collect', 'write_off'] as const;
+export const RESOLVE_ACTIONS = ['accept', 'dismiss', 'move_to_waitlist', 'count', 'collect', 'write_off', 'refund'] as const;
 export type ResolveAction = (typeof RESOLVE_ACTIONS)[number];
 
 /** What a manager may do with each kind; "dismiss" (with a note) is always there. */
@@ -29,7 +29,7 @@ export const ACTIONS_BY_KIND: Record<string, ResolveAction[]> = {
   loyalty_overdraft: ['accept', 'dismiss'],
   price_difference: ['accept', 'dismiss'],
   drawer_variance: ['accept', 'dismiss'],
-  orphan_card_payment: ['accept', 'dismiss'],
+  orphan_card_payment: ['refund', 'accept', 'dismiss'],
   failed_card_payment: ['accept', 'dismiss'],
   refund_failed: ['accept', 'dismiss'],
 };
@@ -41,6 +41,7 @@ export const ACTION_LABELS: Record<ResolveAction, string> = {
   count: 'Enter a count',
   collect: 'Collected (cash)',
   write_off: 'Write off',
+  refund: 'Refund the card',
 };
 
 const note = z.string().trim().max(500);
@@ -52,6 +53,8 @@ export const resolveSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('count'), quantity: z.int().min(-1_000_000_000).max(1_000_000_000), note: note.optional() }),
   z.strictObject({ action: z.literal('collect'), amountCents: z.int().min(1).max(10_000_000), note: note.optional() }),
   z.strictObject({ action: z.literal('write_off'), note: note.min(1, 'Say why it is written off.') }),
+  /** the amount is the server's: the whole payment when it has no order, the extra when the order was paid twice */
+  z.strictObject({ action: z.literal('refund'), note: note.optional() }),
 ]);
 export type ResolveRequest = z.infer<typeof resolveSchema>;
 
