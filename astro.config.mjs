@@ -1,9 +1,23 @@
 // Astro: server output on the Node adapter (standalone), Svelte 5 islands.
 // Astro's own origin check is off because src/middleware.ts enforces CSRF for
 // cookie-authenticated requests of every content type (DESIGN §5), not only forms.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
 import svelte from '@astrojs/svelte';
+
+/** "<version>+<commit>" for src/shared/app-version.ts; a tree that is not a git checkout says "local". */
+function appVersion() {
+  const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+  let commit = 'local';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || commit;
+  } catch {
+    /* no git */
+  }
+  return `${version}+${commit}`;
+}
 
 export default defineConfig({
   output: 'server',
@@ -14,6 +28,7 @@ export default defineConfig({
   server: { port: 4321 },
   security: { checkOrigin: false },
   vite: {
+    define: { __TANDEM_VERSION__: JSON.stringify(appVersion()) },
     ssr: { external: ['@electric-sql/pglite', 'pg'] },
     optimizeDeps: { exclude: ['@electric-sql/pglite'] },
   },

@@ -10,6 +10,7 @@ import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
 import { client, startAppServer, TEST_PASSWORD, type AppServer } from '../fixtures/app-server.ts';
 import { engines } from '../fixtures/engines.ts';
+import { httpTransport } from '../../src/client/sync/transport.ts';
 
 const id = () => crypto.randomUUID();
 
@@ -180,6 +181,27 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     // a device's token is not a manager either
     expect((await client(app.url).get('/api/manager/inbox', { authorization: `Bearer ${cafe.token}` })).status).toBe(403);
     expect((await client(app.url).get('/api/manager/inbox')).status).toBe(401);
+  });
+
+  it('devices: what each tablet last said it holds, and its build, from the header of its pull', async () => {
+    const d = (await mgr.post('/api/devices', { locationId: app.seed.studioLocationId, name: 'Front desk 2' })).json;
+    const t = httpTransport({ baseUrl: app.url, credential: async () => ({ deviceId: d.deviceId, credential: d.credential }) });
+    const listed = async (c = mgr) => ((await c.get('/api/manager/devices')).json.devices as any[]).find((x) => x.id === d.deviceId);
+    expect(await listed()).toMatchObject({ waiting: null, appVersion: null });
+    const oldest = '2026-11-26T08:15:00.000Z';
+    await t.pull({ clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { waiting: 12, oldest, app: '0.1.0+abc1234' });
+    const seen = await listed();
+    expect(seen).toMatchObject({ waiting: 12, appVersion: '0.1.0+abc1234' });
+    expect(new Date(seen.oldestWaitingAt).toISOString()).toBe(oldest);
+    // a report that cannot be read is advice ignored, never a refused pull
+    const tok = (await client(app.url).post('/api/devices/token', { deviceId: d.deviceId, credential: d.credential })).json.accessToken;
+    const odd = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${tok}`, 'x-tandem-queue': 'waiting=lots; app=<script>' });
+    expect(odd.status).toBe(200);
+    expect(await listed()).toMatchObject({ waiting: 12, appVersion: '0.1.0+abc1234' });
+    await t.pull({ clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { waiting: 0, oldest: null, app: '0.1.0+abc1234' });
+    expect(await listed()).toMatchObject({ waiting: 0, oldestWaitingAt: null });
+    // the café's own manager does not see the studio's tablets at all
+    expect(await listed(cafeOnly)).toBeUndefined();
   });
 
   it('edits the menu, stock and schedule through the tablets’ mutators; a tablet sees them; bad edits write nothing', async () => {

@@ -6,6 +6,7 @@ import { orderNumber } from '../../src/shared/domain/money.ts';
 import { engines } from '../fixtures/engines.ts';
 import { prng } from '../fixtures/in-process-transport.ts';
 import { useSyncWorld } from '../fixtures/sync-world.ts';
+import { SyncHttpError } from '../../src/client/sync/transport.ts';
 import { simulatedTablet } from '../fixtures/tablet.ts';
 
 describe.each(engines())('sync client on $name', (engine) => {
@@ -46,6 +47,37 @@ describe.each(engines())('sync client on $name', (engine) => {
     expect(level).toBe(server_.quantity);
     expect(a.engine.status.rejections[0]).toMatchObject({ name: 'stock.count', code: 'FORBIDDEN' });
     expect(a.engine.status.pending).toBe(0);
+  });
+
+  it('a tablet whose pushes fail still pulls the others’ changes, and tells the server what it holds', async () => {
+    const w = world();
+    const server = { db: w.db, up: true };
+    const a = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'P'), prng(5));
+    const b = await simulatedTablet(server, await w.tablet(w.seed.cafeLocationId, 'Q'), prng(6));
+    await a.settle();
+    await b.settle();
+    const [p0, p1, p2] = (await a.snapshot()).products as { id: string }[];
+    const push = a.net.transport.push;
+    a.net.transport.push = async () => {
+      throw new SyncHttpError(500, 'INTERNAL', 'The server could not apply this change.');
+    };
+    await a.mutate('product.setSoldOut', { productId: p0.id, soldOut: true }, w.staff.barista);
+    await a.mutate('product.setSoldOut', { productId: p1.id, soldOut: true }, w.staff.barista);
+    await b.mutate('product.setSoldOut', { productId: p2.id, soldOut: true }, w.staff.barista);
+    expect(await b.settle()).toBe(true);
+    await expect(a.engine.sync()).rejects.toThrow('could not apply');
+    const soldOut = async () => ((await a.snapshot()).product_availability as { product_id: string; sold_out: boolean }[]).filter((r) => r.sold_out).map((r) => r.product_id).sort();
+    expect(await soldOut()).toEqual([p0.id, p1.id, p2.id].sort()); // b's change arrived; a's own two are still on top
+    const oldest = (await a.db.outbox.orderBy('id').first())!.clientTime;
+    const report = async () => (await w.q<{ waiting_mutations: number; oldest: string | null; app_version: string }>(
+      `select waiting_mutations, to_char(oldest_waiting_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as oldest, app_version from app.device_queue_reports where device_id = $1`,
+      [a.device.deviceId],
+    ))[0];
+    expect(await report()).toEqual({ waiting_mutations: 2, oldest, app_version: 'dev' });
+    a.net.transport.push = push;
+    expect(await a.settle()).toBe(true);
+    expect(await report()).toEqual({ waiting_mutations: 0, oldest: null, app_version: 'dev' });
+    expect(await soldOut()).toEqual([p0.id, p1.id, p2.id].sort());
   });
 
   it('rings up an order offline, then syncs it once', async () => {

@@ -3,6 +3,7 @@
 // 30 s and after a local mutation; one round at a time; failures back off exponentially
 // with full jitter. Only the tab holding the Web Lock syncs; other tabs see its writes
 // through Dexie's live queries. The status object is what the screens' sync chip shows.
+import { APP_VERSION } from '../../shared/app-version.ts';
 import { SCHEMA_VERSION, type PatchOp } from '../../shared/sync/protocol.ts';
 import { clientIdOf, getMeta, setMeta, type LocalDb } from '../db/local-db.ts';
 import { rebase } from './rebase.ts';
@@ -102,8 +103,18 @@ export class SyncEngine {
   private async round() {
     await this.publish({ syncing: true });
     try {
-      await this.pushAll();
-      await this.pullAll();
+      // A push that fails still lets the pull run: a tablet whose queue is stuck keeps
+      // receiving the other tablets' changes (its own stay on top, pending), and its pull
+      // tells the console how many it holds. The push's error is the round's error.
+      let pushFailed: unknown = null;
+      await this.pushAll().catch((err) => (pushFailed = err));
+      if (pushFailed && (!(pushFailed instanceof SyncHttpError) || pushFailed.status === 0)) throw pushFailed; // unreachable: no pull either
+      try {
+        await this.pullAll();
+      } catch (err) {
+        throw pushFailed ?? err;
+      }
+      if (pushFailed) throw pushFailed;
       this.failures = 0;
       await this.publish({ syncing: false, online: true, lastError: null, lastSyncAt: new Date().toISOString() });
     } catch (err) {
@@ -168,8 +179,10 @@ export class SyncEngine {
     let cookie = (await getMeta<string>(this.db, 'cookie')) ?? null;
     let patch: PatchOp[] = [];
     let last = 0;
+    const first = await this.db.outbox.orderBy('id').first();
+    const queue = { waiting: await this.db.outbox.count(), oldest: first?.clientTime ?? null, app: APP_VERSION };
     for (;;) {
-      const res = await this.transport.pull({ clientId, cookie, schemaVersion: SCHEMA_VERSION });
+      const res = await this.transport.pull({ clientId, cookie, schemaVersion: SCHEMA_VERSION }, queue);
       if (res.patch.some((p) => p.op === 'clear')) patch = [];
       patch.push(...res.patch);
       cookie = res.cookie;

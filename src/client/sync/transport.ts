@@ -9,12 +9,16 @@ import {
   type PullResponse,
   type PushRequest,
   type PushResponse,
+  type QueueReport,
+  QUEUE_HEADER,
+  formatQueueReport,
 } from '../../shared/sync/protocol.ts';
 import { deviceTokenResponseSchema } from '../../shared/domain/auth.ts';
 
 export interface SyncTransport {
   push(req: PushRequest): Promise<PushResponse>;
-  pull(req: PullRequest): Promise<PullResponse>;
+  /** `queue`: this tablet's outbox as it stands, reported in a header for the console. */
+  pull(req: PullRequest, queue?: QueueReport): Promise<PullResponse>;
   /** Calls onPoke for each poke until the returned function is called. Optional. */
   events?(onPoke: () => void, onState: (connected: boolean) => void): () => void;
   /** Any other device API call (payments), with the same token handling. Optional. */
@@ -64,12 +68,12 @@ export function httpTransport(opts: {
     return token.value;
   }
 
-  async function call(path: string, body: unknown, bearer: string | null): Promise<unknown> {
+  async function call(path: string, body: unknown, bearer: string | null, extra: Record<string, string> = {}): Promise<unknown> {
     let res: Response;
     try {
       res = await f(base + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...extra },
         body: JSON.stringify(body),
         // a request that hangs must not hold the sync loop: give up and retry with backoff
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -92,22 +96,22 @@ export function httpTransport(opts: {
     return data;
   }
 
-  async function authed(path: string, body: unknown): Promise<unknown> {
+  async function authed(path: string, body: unknown, extra?: Record<string, string>): Promise<unknown> {
     try {
-      return await call(path, body, await accessToken());
+      return await call(path, body, await accessToken(), extra);
     } catch (err) {
-      if (err instanceof SyncHttpError && err.status === 401) return call(path, body, await accessToken(true));
+      if (err instanceof SyncHttpError && err.status === 401) return call(path, body, await accessToken(true), extra);
       throw err;
     }
   }
 
   return {
-    request: authed,
+    request: (path, body) => authed(path, body),
     async push(req) {
       return pushResponseSchema.parse(await authed('/api/sync/push', req));
     },
-    async pull(req) {
-      return pullResponseSchema.parse(await authed('/api/sync/pull', req));
+    async pull(req, queue) {
+      return pullResponseSchema.parse(await authed('/api/sync/pull', req, queue ? { [QUEUE_HEADER]: formatQueueReport(queue) } : undefined));
     },
     events(onPoke, onState) {
       let stopped = false;

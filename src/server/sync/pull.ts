@@ -3,7 +3,7 @@
 // transaction, so they follow commit order: every row a later pull can see has a version
 // above any cookie handed out before it committed, and no transaction is skipped.
 // A pull reads in one REPEATABLE READ snapshot so its rows and its versions agree.
-import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type PullRequest, type PullResponse, type SyncedTable } from '../../shared/sync/protocol.ts';
+import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type PullRequest, type PullResponse, type QueueReport, type SyncedTable } from '../../shared/sync/protocol.ts';
 import { enterClaims, getDb, translateDbError, type Db, type Tx } from '../db/index.ts';
 import type { DeviceIdentity } from './push.ts';
 
@@ -69,7 +69,7 @@ function toOp(table: SyncedTable, row: Row): PatchOp {
   return { op: 'put', table, row: JSON.parse(JSON.stringify(row)) };
 }
 
-export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pageSize = DEFAULT_PAGE_SIZE): Promise<PullResponse> {
+export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pageSize = DEFAULT_PAGE_SIZE, queue: QueueReport | null = null): Promise<PullResponse> {
   const d = db ?? (await getDb());
   try {
     return await d.transaction(async (tx) => {
@@ -105,6 +105,8 @@ export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pa
         `update public.sync_clients set last_seen_at = now() where id = $1 and device_id = $2 and last_seen_at < now() - interval '1 minute'`,
         [req.clientId, device.deviceId],
       );
+      // What the tablet says of its own queue (a header, see protocol.ts), for the console.
+      if (queue) await tx.query(`select app.report_queue($1, $2, $3)`, [queue.waiting, queue.oldest, queue.app]);
       return { cookie: encodeCookie(next), lastMutationId: lm[0].last, more, patch };
     });
   } catch (err) {

@@ -45,6 +45,30 @@ export const pullRequestSchema = z.strictObject({
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
+/**
+ * What a tablet says about its own queue with each pull, for the console's devices page
+ * (issue #7: "waiting mutations as last reported"). A header, not a body field: the pull's
+ * JSON is fixed by DESIGN §6, and a server that does not read the header loses nothing.
+ * `waiting=3; oldest=2026-11-26T09:00:00.000Z; app=0.1.0+abc123`
+ */
+export const QUEUE_HEADER = 'x-tandem-queue';
+export const queueReportSchema = z.object({
+  waiting: z.coerce.number().int().min(0).max(100_000_000),
+  oldest: z.iso.datetime().nullable().default(null),
+  app: z.string().trim().min(1).max(64).regex(/^[\w.+-]+$/).nullable().default(null),
+});
+export type QueueReport = z.infer<typeof queueReportSchema>;
+export function formatQueueReport(r: QueueReport): string {
+  return [`waiting=${r.waiting}`, r.oldest ? `oldest=${r.oldest}` : '', r.app ? `app=${r.app}` : ''].filter(Boolean).join('; ');
+}
+/** The header's report, or null when it is missing or malformed (it is advice, never a refusal). */
+export function parseQueueReport(header: string | null): QueueReport | null {
+  if (!header || header.length > 300) return null;
+  const kv = Object.fromEntries(header.split(';').map((p) => p.trim().split('=')).filter((p) => p.length === 2 && p[0]).map(([k, v]) => [k.trim(), v.trim()]));
+  const r = queueReportSchema.safeParse(kv);
+  return r.success ? r.data : null;
+}
+
 export const patchOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('put'), table: z.string(), row: z.record(z.string(), z.unknown()) }),
   z.object({ op: z.literal('del'), table: z.string(), id: z.string() }),
