@@ -419,6 +419,32 @@ describe.each(engines())('card payments through Stripe (stand-in) on $name', ({ 
     expect(again).toMatchObject({ status: 'succeeded', refundableCents: 0 });
   });
 
+  it('resolves the card kinds from the inbox: a declined card collected in cash, a failed refund paid back another way; audited', async () => {
+    const items = async (kind: string) => (await w.manager.get(`/api/manager/inbox?kind=${kind}`)).json.items as Row[];
+    const declined = (await items('failed_card_payment'))[0];
+    const failedRefund = (await items('refund_failed'))[0];
+    expect(declined.actions).toEqual(['collect', 'write_off', 'dismiss']);
+    expect(failedRefund.actions).toEqual(['accept', 'dismiss']);
+    const owed = w.bar.row('orders', declined.orderId)!;
+    const c = await w.manager.post(`/api/manager/inbox/${declined.id}`, { action: 'collect', amountCents: owed.total_cents, note: 'Paid cash at the counter' });
+    expect(c.status, c.text).toBe(200);
+    const a = await w.manager.post(`/api/manager/inbox/${failedRefund.id}`, { action: 'accept', note: 'Gave the customer cash back' });
+    expect(a.status, a.text).toBe(200);
+    await w.bar.pull();
+    expect(w.bar.row('orders', owed.id)!.payment_status).toBe('paid');
+    expect(paymentsOf(owed.id).filter((p) => p.method === 'cash').map((p) => p.amount_cents)).toEqual([owed.total_cents]);
+    expect(w.bar.rows('reconciliation_items').filter((i) => i.id === declined.id || i.id === failedRefund.id).map((i) => i.status).sort()).toEqual(['resolved', 'resolved']);
+    if (app.engine === 'pglite') await app.stop();
+    const db = await app.openDb();
+    try {
+      const audit = (await db.query(`select action, details->>'kind' as kind from public.audit_log where details->>'itemId' = any($1::text[]) order by action`, [[declined.id, failedRefund.id]])).rows;
+      expect(audit).toEqual([{ action: 'reconciliation.accept', kind: 'refund_failed' }, { action: 'reconciliation.collect', kind: 'failed_card_payment' }]);
+    } finally {
+      await db.close();
+      if (app.engine === 'pglite') await app.start();
+    }
+  });
+
   it('refunds cash on the ledger: a refund row and the drawer pays it out', async () => {
     const drawerSessionId = crypto.randomUUID();
     await w.till.push('drawer.open', { drawerSessionId, openingFloatCents: 10_000 }, w.baristaId);

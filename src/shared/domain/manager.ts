@@ -30,7 +30,8 @@ export const ACTIONS_BY_KIND: Record<string, ResolveAction[]> = {
   price_difference: ['accept', 'dismiss'],
   drawer_variance: ['accept', 'dismiss'],
   orphan_card_payment: ['refund', 'accept', 'dismiss'],
-  failed_card_payment: ['accept', 'dismiss'],
+  // the order still owes: the customer paid another way (cash to the manager), or will not
+  failed_card_payment: ['collect', 'write_off', 'dismiss'],
   refund_failed: ['accept', 'dismiss'],
 };
 
