@@ -69,6 +69,12 @@ describe('the manager’s console in Chromium', () => {
     await expect.poll(() => page.getByTestId('open-count').textContent()).toBe('1');
     await expect(item.textContent()).resolves.toContain('Class over capacity');
     await expect(item.textContent()).resolves.toContain('booking.checkIn');
+    // by tablet: the till raised nothing; the door raised it
+    await page.getByLabel('Tablet').selectOption({ label: 'Till (Demo Café)' });
+    await item.waitFor({ state: 'detached' });
+    await page.getByLabel('Tablet').selectOption({ label: 'Door (Demo Studio)' });
+    await item.waitFor();
+    await page.getByLabel('Tablet').selectOption('');
     await page.screenshot({ path: artifact('manager-inbox.png') });
     await item.getByRole('button', { name: 'Move to the waitlist' }).click();
     await item.waitFor({ state: 'detached' });
