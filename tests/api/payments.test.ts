@@ -321,6 +321,69 @@ describe.each(engines())('card payments through Stripe (stand-in) on $name', ({ 
     }
   });
 
+  it('sells a pass by card at the desk: priced from the plan, made once on approval (confirm or webhook), nothing on a decline', async () => {
+    await w.studio.pull();
+    const plan = w.studio.rows('plans').find((p) => p.name === '5-class pack')!;
+    const member = w.studio.rows('customers').find((c) => c.name === 'Olivia Bennett')!;
+    const deskStaff = w.studio.rows('staff').find((s) => s.role === 'front_desk')!.id as string;
+    const passId = crypto.randomUUID();
+    const sale = { passId, planId: plan.id, customerId: member.id };
+    const passRows = async () => {
+      await w.studio.pull();
+      return {
+        passes: w.studio.rows('customer_passes').filter((p) => p.id === passId),
+        credits: w.studio.rows('credit_ledger').filter((c) => c.pass_id === passId).map((c) => [c.reason, c.delta]),
+        payments: w.studio.rows('payments').filter((p) => p.pass_id === passId).map((p) => [p.method, p.amount_cents, p.order_id]),
+      };
+    };
+    // the desk cannot name its price; unknown plans and members are refused; nothing is made
+    expectEnvelope(await w.studio.post('/api/payments/intents', { pass: sale, amountCents: 1 }), 400, 'VALIDATION_FAILED');
+    expectEnvelope(await w.studio.post('/api/payments/intents', { pass: { ...sale, planId: crypto.randomUUID() } }), 404, 'NOT_FOUND');
+    const ghost = await w.studio.post('/api/payments/intents', { pass: { ...sale, customerId: crypto.randomUUID() } });
+    expectEnvelope(ghost, 404, 'NOT_FOUND');
+    expect(ghost.json.error.details).toEqual({ reason: 'customer_not_synced' });
+
+    // attempt 1 is declined: no pass, no payment
+    const first = await w.studio.post('/api/payments/intents', { pass: sale, staffId: deskStaff });
+    expect(first.status, first.text).toBe(200);
+    expect(first.json).toMatchObject({ amountCents: plan.price_cents, currency: 'usd' });
+    expect(stripe.intents.get(first.json.intentId)!.metadata).toMatchObject({ pass_id: passId, plan_id: plan.id, customer_id: member.id, location_id: app.seed.studioLocationId });
+    stripe.present(first.json.intentId, { decline: 'insufficient_funds' });
+    const declined = (await w.studio.post(`/api/payments/intents/${first.json.intentId}/confirm`)).json;
+    expect(declined).toMatchObject({ status: 'requires_payment_method', paymentId: null, balanceCents: plan.price_cents, declineMessage: 'Your card has insufficient funds.' });
+    expect(await passRows()).toEqual({ passes: [], credits: [], payments: [] });
+
+    // attempt 2 is approved: the pass, its five credits and the card payment, once, even with the webhook twice
+    const second = await w.studio.post('/api/payments/intents', { pass: sale, attempt: 2, staffId: deskStaff });
+    expect(second.json.intentId).not.toBe(first.json.intentId);
+    stripe.present(second.json.intentId);
+    const paid = (await w.studio.post(`/api/payments/intents/${second.json.intentId}/confirm`)).json;
+    expect(paid).toMatchObject({ status: 'succeeded', amountCents: plan.price_cents, balanceCents: 0 });
+    const ev = await send('payment_intent.succeeded', stripe.intents.get(second.json.intentId));
+    await send('payment_intent.succeeded', stripe.intents.get(second.json.intentId), ev.eventId);
+    await send('payment_intent.succeeded', stripe.intents.get(second.json.intentId));
+    const rows = await passRows();
+    expect(rows.passes).toEqual([expect.objectContaining({ customer_id: member.id, plan_id: plan.id, credits_total: 5 })]);
+    expect(rows.credits).toEqual([['purchase', 5]]);
+    expect(rows.payments).toEqual([['card', plan.price_cents, null]]);
+    expect(w.studio.rows('payments').find((p) => p.pass_id === passId)!.staff_id).toBe(deskStaff);
+    // sold is sold
+    expectEnvelope(await w.studio.post('/api/payments/intents', { pass: sale, attempt: 3 }), 409, 'CONFLICT');
+
+    // a desk that dies after the reader approves: the webhook alone sells the pass
+    const lost = { passId: crypto.randomUUID(), planId: plan.id, customerId: member.id };
+    const third = await w.studio.post('/api/payments/intents', { pass: lost });
+    stripe.present(third.json.intentId);
+    expect((await send('payment_intent.succeeded', stripe.intents.get(third.json.intentId))).status).toBe(200);
+    await w.studio.pull();
+    expect(w.studio.rows('customer_passes').filter((p) => p.id === lost.passId)).toHaveLength(1);
+    expect(w.studio.rows('payments').filter((p) => p.pass_id === lost.passId).map((p) => p.amount_cents)).toEqual([plan.price_cents]);
+    // and its confirm, late, finds the same payment
+    expect((await w.studio.post(`/api/payments/intents/${third.json.intentId}/confirm`)).json).toMatchObject({ status: 'succeeded', balanceCents: 0 });
+    await w.studio.pull();
+    expect(w.studio.rows('payments').filter((p) => p.pass_id === lost.passId)).toHaveLength(1);
+  });
+
   it('refuses a forged, altered or stale signature with 400 and writes nothing; ignores an unknown event type', async () => {
     const order = await w.bar.ringUp(w.productId, w.baristaId, 1300);
     const { intentId } = (await w.bar.post('/api/payments/intents', { orderId: order.id })).json;

@@ -1,5 +1,6 @@
-// One card payment, start to finish (DESIGN §8): the order reaches the server first (the
-// server computes the amount from it), a PaymentIntent is made for what is owed (or the
+// One card payment, start to finish (DESIGN §8): the order (or, at the front desk, the
+// member a pass is sold to) reaches the server first (the server computes the amount from
+// it, or from the plan), a PaymentIntent is made for what is owed (or the
 // card's part of a split tender), the reader collects and processes the card, and the
 // server confirms by asking Stripe, never by taking the tablet's word. Each step is
 // reported so the tender screen can say what is happening and what to do next.
@@ -15,7 +16,9 @@ export interface CardPaymentInput {
   api: (path: string, body?: unknown) => Promise<unknown>;
   engine: SyncEngine;
   reader: CardReader;
-  orderId: string;
+  /** what is paid for: an order, or a pass the desk is selling */
+  orderId?: string;
+  pass?: { passId: string; planId: string; customerId: string };
   /** who is taking the payment (recorded with it) */
   staffId?: string;
   /** the card's part (split tender); the whole balance when absent */
@@ -23,6 +26,18 @@ export interface CardPaymentInput {
   attempt: number;
   tipCents?: number;
   onStep: (step: CardStep, detail?: string) => void;
+}
+
+/** What the screen says at each step; `sending` names what goes to the server first. */
+export function cardStepText(step: CardStep, sending = 'the order'): string {
+  return {
+    sending: `Sending ${sending} to the server…`,
+    connecting: 'Connecting to the card reader…',
+    present_card: 'Ask the customer to tap, insert or swipe their card on the reader.',
+    confirming: 'Processing…',
+    approved: 'Approved.',
+    declined: 'Declined.',
+  }[step];
 }
 
 const words = (e: unknown) => (e as { message?: string })?.message ?? String(e);
@@ -36,7 +51,8 @@ export async function payByCard(p: CardPaymentInput): Promise<CardOutcome> {
     /* the check below says what to do */
   }
   if (p.engine.status.pending > 0) {
-    return { ok: false, retry: true, error: 'The order has not reached the server yet (no connection?). Take cash or mark it pay later.' };
+    const what = p.pass ? 'This desk’s changes have' : 'The order has';
+    return { ok: false, retry: true, error: `${what} not reached the server yet (no connection?). Take cash or mark it pay later.` };
   }
   p.onStep('connecting');
   const conn = await p.reader.connect();
@@ -44,7 +60,8 @@ export async function payByCard(p: CardPaymentInput): Promise<CardOutcome> {
   // 2. The intent: its amount is the server's, from the order.
   let intent;
   try {
-    intent = intentResponseSchema.parse(await p.api('/api/payments/intents', { orderId: p.orderId, attempt: p.attempt, ...(p.staffId ? { staffId: p.staffId } : {}), ...(p.amountCents ? { amountCents: p.amountCents } : {}) }));
+    const what = p.pass ? { pass: p.pass } : { orderId: p.orderId, ...(p.amountCents ? { amountCents: p.amountCents } : {}) };
+    intent = intentResponseSchema.parse(await p.api('/api/payments/intents', { ...what, attempt: p.attempt, ...(p.staffId ? { staffId: p.staffId } : {}) }));
   } catch (e) {
     return { ok: false, retry: true, error: `The payment could not start: ${words(e)}` };
   }
@@ -66,6 +83,8 @@ export async function payByCard(p: CardPaymentInput): Promise<CardOutcome> {
     return { ok: false, retry: true, error: why };
   }
   p.onStep('approved');
-  void p.engine.sync().catch(() => {}); // bring the payment row to this tablet
+  // bring the payment row (and a sold pass) to this tablet; a desk checking the member in
+  // next waits for it
+  await p.engine.sync().catch(() => {});
   return { ok: true, confirm };
 }

@@ -11,6 +11,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { passSell } from '../../shared/mutators/studio.ts';
 import type { MutationContext } from './context.ts';
+import type { Tx } from '../db/index.ts';
 
 export interface PassChoice {
   id: string;
@@ -114,6 +115,30 @@ export async function chargeCheckIn(
   }
 }
 
+/**
+ * A sold pass and its purchased credits. Used by pass.sell and by the card payment that
+ * sells a pass (src/server/payments/pass-sales.ts). The server's clock starts the pass
+ * (DESIGN §4: a tablet's clock decides nothing).
+ */
+export async function insertPass(
+  tx: Tx,
+  s: { passId: string; organizationId: string; customerId: string; locationId: string; plan: { id: string; kind: string; credits: number | null; duration_days: number | null } },
+): Promise<void> {
+  await tx.query(
+    `insert into public.customer_passes
+       (id, organization_id, customer_id, plan_id, kind, credits_total, starts_at, expires_at, sold_at_location_id)
+     values ($1, $2, $3, $4, $5, $6, now(), now() + make_interval(days => $7::int), $8)`,
+    [s.passId, s.organizationId, s.customerId, s.plan.id, s.plan.kind, s.plan.credits, s.plan.duration_days, s.locationId],
+  );
+  if (s.plan.credits !== null) {
+    await tx.query(
+      `insert into public.credit_ledger (id, organization_id, location_id, pass_id, customer_id, delta, reason)
+       values (gen_random_uuid(), $1, $2, $3, $4, $5, 'purchase')`,
+      [s.organizationId, s.locationId, s.passId, s.customerId, s.plan.credits],
+    );
+  }
+}
+
 /** pass.sell: the pass, its credits, and the money (cash now, or a reconciliation item). */
 export async function sellPass(ctx: MutationContext, a: ArgsOf<typeof passSell>): Promise<void> {
   const { rows } = await ctx.tx.query<{ name: string; kind: string; credits: number | null; duration_days: number | null; price_cents: number; active: boolean }>(
@@ -126,20 +151,7 @@ export async function sellPass(ctx: MutationContext, a: ArgsOf<typeof passSell>)
   if (!plan.active) throw new AppError('VALIDATION_FAILED', `The ${plan.name} plan is no longer sold; choose another plan.`);
   const customer = await requireCustomer(ctx, a.customerId);
 
-  // The server's clock starts the pass (DESIGN §4: a tablet's clock decides nothing).
-  await ctx.tx.query(
-    `insert into public.customer_passes
-       (id, organization_id, customer_id, plan_id, kind, credits_total, starts_at, expires_at, sold_at_location_id)
-     values ($1, $2, $3, $4, $5, $6, now(), now() + make_interval(days => $7::int), $8)`,
-    [a.passId, ctx.organizationId, a.customerId, a.planId, plan.kind, plan.credits, plan.duration_days, ctx.locationId],
-  );
-  if (plan.credits !== null) {
-    await ctx.tx.query(
-      `insert into public.credit_ledger (id, organization_id, location_id, pass_id, customer_id, delta, reason)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, 'purchase')`,
-      [ctx.organizationId, ctx.locationId, a.passId, a.customerId, plan.credits],
-    );
-  }
+  await insertPass(ctx.tx, { passId: a.passId, organizationId: ctx.organizationId, customerId: a.customerId, locationId: ctx.locationId, plan: { id: a.planId, ...plan } });
 
   const sale = { planId: a.planId, passId: a.passId, customerId: a.customerId, priceCents: plan.price_cents };
   if (a.payment.method === 'pay_later') {

@@ -1,18 +1,20 @@
 // Card payments at the counter (DESIGN §8, issue #6): a PaymentIntent for what the order
 // still owes, confirmed by asking the gateway (never the tablet), cancelled when the
 // customer walks away. The order must be on the server: the tablet pushes it first.
+// A pass sold at the front desk by card takes the same path (pass-sales.ts).
 //
 // No database transaction is held open while the gateway is asked: each step reads or
 // writes in a short transaction of its own, and recording is idempotent (record.ts), so
 // a crash between steps is repaired by the next confirm or by the webhook.
 import { z } from 'zod';
 import { formatCents } from '../../shared/domain/money.ts';
-import type { confirmResponseSchema, intentCreateSchema, intentResponseSchema } from '../../shared/domain/payments.ts';
+import type { confirmResponseSchema, intentCreateSchema, intentResponseSchema, orderIntentSchema } from '../../shared/domain/payments.ts';
 import { AppError } from '../../shared/errors.ts';
 import { asService, withClaims, type Tx } from '../db/index.ts';
 import type { DeviceIdentity } from '../sync/push.ts';
 import { defaultTerminalLocation, demoGateway, getGateway } from './config.ts';
 import { FINAL_INTENT_STATUSES, GatewayRefusal, GatewayUnavailable, unavailable, type GatewayIntent, type PaymentGateway } from './gateway.ts';
+import { createPassIntent } from './pass-sales.ts';
 import { intentRow, paidCents, recordFailed, recordStatus, recordSucceeded, type IntentRow, type OrderRow } from './record.ts';
 
 type IntentInput = z.output<typeof intentCreateSchema>;
@@ -40,7 +42,7 @@ const notSynced = () =>
 
 const noIntent = () => new AppError('NOT_FOUND', 'That card payment was not found at this location. Start the card payment again.');
 
-function deviceClaims(device: DeviceIdentity) {
+export function deviceClaims(device: DeviceIdentity) {
   return { role: 'authenticated' as const, sub: device.deviceId, device_id: device.deviceId };
 }
 
@@ -58,7 +60,7 @@ async function readOrder(device: DeviceIdentity, orderId: string): Promise<Order
   });
 }
 
-async function checkStaff(device: DeviceIdentity, staffId: string | undefined) {
+export async function checkStaff(device: DeviceIdentity, staffId: string | undefined) {
   if (!staffId) return;
   const { rows } = await asService((tx) =>
     tx.query(
@@ -70,7 +72,7 @@ async function checkStaff(device: DeviceIdentity, staffId: string | undefined) {
   if (!rows[0]) throw new AppError('FORBIDDEN', 'That staff member does not work at this location.');
 }
 
-function toResponse(row: IntentRow, pi: GatewayIntent): IntentResponse {
+export function toResponse(row: IntentRow, pi: GatewayIntent): IntentResponse {
   return { intentId: pi.id, clientSecret: pi.clientSecret, amountCents: row.amount_cents, currency: row.currency, status: pi.status, demo: row.demo };
 }
 
@@ -78,13 +80,14 @@ function toResponse(row: IntentRow, pi: GatewayIntent): IntentResponse {
 const record = (pi: GatewayIntent) => asService((tx) => recordSucceeded(tx, pi));
 
 /**
- * Other attempts of this order that are still open would let a second card be charged.
- * One that went through after all is recorded; one a reader is working on stops us; the
- * rest are cancelled.
+ * Other attempts of this order (or pass sale) that are still open would let a second card
+ * be charged. One that went through after all is recorded; one a reader is working on
+ * stops us; the rest are cancelled.
  */
-async function settleOtherAttempts(gw: PaymentGateway, orderId: string, attempt: number, number: string): Promise<void> {
+export async function settleOtherAttempts(gw: PaymentGateway, sale: { order_id: string } | { pass_id: string }, attempt: number, number: string): Promise<void> {
+  const [column, id] = 'order_id' in sale ? ['order_id', sale.order_id] : ['pass_id', sale.pass_id];
   const { rows } = await asService((tx) =>
-    tx.query<IntentRow>(`select * from app.card_intents where order_id = $1 and attempt <> $2 and status not in ('succeeded','canceled')`, [orderId, attempt]),
+    tx.query<IntentRow>(`select * from app.card_intents where ${column} = $1 and attempt <> $2 and status not in ('succeeded','canceled')`, [id, attempt]),
   );
   for (const row of rows) {
     let pi = await ask(() => gw.retrieveIntent(row.id));
@@ -94,7 +97,7 @@ async function settleOtherAttempts(gw: PaymentGateway, orderId: string, attempt:
       continue;
     }
     if (pi.status === 'processing') {
-      throw new AppError('CONFLICT', `A card payment for order ${number} is still being processed. Wait for the reader, then try again.`, { intentId: row.id });
+      throw new AppError('CONFLICT', `A card payment for ${number} is still being processed. Wait for the reader, then try again.`, { intentId: row.id });
     }
     if (pi.status !== 'canceled') pi = await ask(() => gw.cancelIntent(row.id));
     await asService((tx) => recordStatus(tx, pi));
@@ -102,6 +105,11 @@ async function settleOtherAttempts(gw: PaymentGateway, orderId: string, attempt:
 }
 
 export async function createIntent(device: DeviceIdentity, input: IntentInput): Promise<IntentResponse> {
+  if ('pass' in input) return createPassIntent(device, input);
+  return createOrderIntent(device, input);
+}
+
+async function createOrderIntent(device: DeviceIdentity, input: z.output<typeof orderIntentSchema>): Promise<IntentResponse> {
   const gw = getGateway();
   await checkStaff(device, input.staffId);
   let order = await readOrder(device, input.orderId);
@@ -127,7 +135,7 @@ export async function createIntent(device: DeviceIdentity, input: IntentInput): 
     return balance;
   };
   owed(order);
-  await settleOtherAttempts(gw, order.id, input.attempt, order.number);
+  await settleOtherAttempts(gw, { order_id: order.id }, input.attempt, `order ${order.number}`);
   order = await readOrder(device, input.orderId);
   const balance = owed(order);
   // 3. The tablet may ask for part of it (split tender), never for more.
@@ -173,7 +181,7 @@ export async function createIntent(device: DeviceIdentity, input: IntentInput): 
   return toResponse(row, pi);
 }
 
-async function ownIntent(device: DeviceIdentity, id: string): Promise<IntentRow> {
+export async function ownIntent(device: DeviceIdentity, id: string): Promise<IntentRow> {
   const row = await asService((tx) => intentRow(tx, id));
   if (!row || row.location_id !== device.locationId) throw noIntent();
   return row;
@@ -186,6 +194,7 @@ async function outcome(row: IntentRow, pi: GatewayIntent): Promise<ConfirmRespon
   }
   const paid = await asService(async (tx) => {
     await recordStatus(tx, pi);
+    if (!row.order_id) return { total: row.amount_cents, paid: 0 }; // a pass sale: still the whole price
     const { rows } = await tx.query<{ total_cents: number }>(`select total_cents from public.orders where id = $1`, [row.order_id]);
     return { total: rows[0].total_cents, paid: await paidCents(tx, row.order_id) };
   });

@@ -13,12 +13,17 @@ import { formatCents } from '../../shared/domain/money.ts';
 import type { Tx } from '../db/index.ts';
 import type { ReconKind } from '../mutators/context.ts';
 import type { GatewayIntent } from './gateway.ts';
+import { recordPassSale } from './pass-sales.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IntentRow {
   id: string;
-  order_id: string;
+  /** the order it pays, or null for a pass sold at the desk (pass_id, plan_id, customer_id) */
+  order_id: string | null;
+  pass_id: string | null;
+  plan_id: string | null;
+  customer_id: string | null;
   location_id: string;
   device_id: string | null;
   staff_id: string | null;
@@ -92,7 +97,7 @@ export async function flag(
 }
 
 /** One open item per PaymentIntent and kind: a webhook delivered again adds nothing. */
-async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paymentIntentId: string, summary: string, details: Record<string, unknown>, refs: { orderId?: string | null; deviceId?: string | null }) {
+export async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paymentIntentId: string, summary: string, details: Record<string, unknown>, refs: { orderId?: string | null; deviceId?: string | null }) {
   const { rows } = await tx.query(
     `select 1 from public.reconciliation_items where location_id = $1 and kind = $2 and details->>'paymentIntentId' = $3 limit 1`,
     [locationId, kind, paymentIntentId],
@@ -100,20 +105,33 @@ async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paymentInte
   if (!rows[0]) await flag(tx, locationId, kind, summary, { ...details, paymentIntentId }, refs);
 }
 
+export interface IntentHome {
+  row: IntentRow | null;
+  orderId: string | null;
+  locationId: string | null;
+  /** a pass sold at the desk: the pass to make, its plan and member */
+  pass: { passId: string; planId: string; customerId: string } | null;
+}
+
 /** Where a PaymentIntent belongs: our row for it, or (if that was never written) its metadata. */
-async function whereIntentBelongs(tx: Tx, pi: GatewayIntent): Promise<{ row: IntentRow | null; orderId: string | null; locationId: string | null }> {
+async function whereIntentBelongs(tx: Tx, pi: GatewayIntent): Promise<IntentHome> {
   const row = await intentRow(tx, pi.id, true);
-  if (row) return { row, orderId: row.order_id, locationId: row.location_id };
-  const orderId = UUID.test(pi.metadata.order_id ?? '') ? pi.metadata.order_id : null;
-  let locationId = UUID.test(pi.metadata.location_id ?? '') ? pi.metadata.location_id : null;
+  if (row) {
+    const pass = row.pass_id ? { passId: row.pass_id, planId: row.plan_id!, customerId: row.customer_id! } : null;
+    return { row, orderId: row.order_id, locationId: row.location_id, pass };
+  }
+  const m = (k: string) => (UUID.test(pi.metadata[k] ?? '') ? pi.metadata[k] : null);
+  const orderId = m('order_id');
+  let locationId = m('location_id');
   if (locationId) {
     const { rows } = await tx.query(`select 1 from public.locations where id = $1`, [locationId]);
     if (!rows[0]) locationId = null;
   }
-  return { row: null, orderId, locationId };
+  const [passId, planId, customerId] = [m('pass_id'), m('plan_id'), m('customer_id')];
+  return { row: null, orderId, locationId, pass: !orderId && passId && planId && customerId ? { passId, planId, customerId } : null };
 }
 
-async function setIntentStatus(tx: Tx, id: string, status: string) {
+export async function setIntentStatus(tx: Tx, id: string, status: string) {
   // A succeeded or canceled intent is final: a late event about an earlier state changes nothing.
   await tx.query(
     `update app.card_intents set status = $2, updated_at = now()
@@ -129,6 +147,7 @@ async function setIntentStatus(tx: Tx, id: string, status: string) {
  */
 export async function recordSucceeded(tx: Tx, pi: GatewayIntent): Promise<Recorded | null> {
   const where = await whereIntentBelongs(tx, pi);
+  if (where.pass && where.locationId) return recordPassSale(tx, pi, where as IntentHome & { pass: NonNullable<IntentHome['pass']>; locationId: string });
   const order = where.orderId ? await lockOrder(tx, where.orderId) : null;
   if (!order || (where.locationId && order.location_id !== where.locationId)) {
     const money = formatCents(pi.amountReceivedCents, pi.currency.toUpperCase());

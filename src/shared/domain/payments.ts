@@ -14,16 +14,26 @@ export const connectionTokenResponseSchema = z.object({
   demo: z.boolean(),
 });
 
-/** POST /api/payments/intents: a card_present PaymentIntent for what the order still owes (or part of it). */
-export const intentCreateSchema = z.strictObject({
+/** 1, 2, … per order or pass sale: a new attempt after a decline or a cancel gets a new intent; the same attempt returns the same one */
+const attempt = z.int().min(1).max(100).default(1);
+/** who is taking the payment (recorded on the payment; must work at the device's location) */
+const staffId = z.uuid().optional();
+
+/** POST /api/payments/intents: a card_present PaymentIntent for what the order still owes (or part of it)… */
+export const orderIntentSchema = z.strictObject({
   orderId: z.uuid(),
   /** part of the balance (split tender); the whole balance when absent; never more */
   amountCents: cents.min(1).optional(),
-  /** 1, 2, … per order: a new attempt after a decline or a cancel gets a new intent; the same attempt returns the same one */
-  attempt: z.int().min(1).max(100).default(1),
-  /** who is taking the payment (recorded on the payment; must work at the device's location) */
-  staffId: z.uuid().optional(),
+  attempt,
+  staffId,
 });
+/** …or for a pass the front desk is selling: the pass's new id, the plan and the member. The price is the plan's. */
+export const passIntentSchema = z.strictObject({
+  pass: z.strictObject({ passId: z.uuid(), planId: z.uuid(), customerId: z.uuid() }),
+  attempt,
+  staffId,
+});
+export const intentCreateSchema = z.union([orderIntentSchema, passIntentSchema]);
 
 export const intentResponseSchema = z.object({
   intentId: z.string(),
