@@ -2,7 +2,8 @@
 // killed, five students are checked in (two found by search, one by a scanned card, one
 // walk-in sold a drop-in, one past capacity); when the server returns it has the five
 // check-ins, one credit spent on each pass, one reconciliation item for the overbooking,
-// and a second desk tablet shows the same roster.
+// and a second desk tablet shows the same roster. Back online, a student with no pass buys
+// a class pack by card on the demo reader and is checked in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
@@ -147,5 +148,41 @@ describe('the front desk in Chromium', () => {
     expect(await namesWith(b.page, 'checked_in')).toHaveLength(4);
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
+  });
+
+  it('online: a student with no pass buys a class pack by card on the demo reader and is checked in', async () => {
+    const p = a.page;
+    await p.getByTestId('class').first().click();
+    await p.getByRole('region', { name: /Roster for .* at 07:00/ }).waitFor();
+    const student = 'Olivia Bennett';
+    await p.getByRole('searchbox', { name: 'Find a student' }).fill('olivia ben');
+    await p.getByRole('listbox', { name: 'Matching students' }).getByRole('button', { name: new RegExp(student) }).click();
+    await p.getByRole('dialog', { name: `Member ${student}` }).getByRole('button', { name: 'Sell a pass and check in' }).click();
+    const sale = p.getByRole('dialog', { name: `Sell a pass to ${student}` });
+    await sale.getByRole('radio', { name: /5-class pack/ }).click();
+    await sale.getByTestId('demo-reader').waitFor();
+    await sale.getByRole('button', { name: 'Card and check in' }).click();
+    await expect.poll(() => p.getByTestId('toast').textContent(), { timeout: 20_000 }).toContain(`${student} is checked in`);
+    await sale.waitFor({ state: 'detached' });
+    await expect(p.locator(`[data-testid=roster-entry][data-name="${student}"]`).getAttribute('data-status')).resolves.toBe('checked_in');
+    await expect.poll(() => waiting(p), { timeout: 20_000 }).toBe(0);
+
+    await app.stop();
+    const db = await app.openDb();
+    try {
+      const rows = (await db.query(
+        `select pl.name as plan, pay.method, pay.amount_cents, pay.stripe_payment_intent_id like 'pi_demo%' as demo,
+                (select sum(delta)::int from public.credit_ledger l where l.pass_id = cp.id and not l.deleted) as credits_left,
+                (select count(*)::int from public.bookings b where b.pass_id = cp.id and b.status = 'checked_in') as used_for
+         from public.customer_passes cp join public.customers c on c.id = cp.customer_id join public.plans pl on pl.id = cp.plan_id
+         join public.payments pay on pay.pass_id = cp.id where c.name = $1`,
+        [student],
+      )).rows;
+      expect(rows).toEqual([{ plan: '5-class pack', method: 'card', amount_cents: 10_000, demo: true, credits_left: 4, used_for: 1 }]);
+    } finally {
+      await db.close();
+      await app.start();
+    }
+    expect(a.errors).toEqual([]);
   });
 });
