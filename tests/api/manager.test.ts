@@ -376,6 +376,50 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     });
   });
 
+  it('a member’s passes: credits given back and an expiry extended, audited; a desk sees it; bad corrections write nothing', async () => {
+    const studioId = app.seed.studioLocationId;
+    const zoe = snap.customers.find((c) => c.name === 'Zoë Müller');
+    const unl = snap.customers.find((c) => c.name === 'Siobhán Ó Briain');
+    const passes = async (who: string, c = mgr) => c.get(`/api/manager/passes?locationId=${studioId}&customerId=${who}`);
+    const [pack] = (await passes(zoe.id)).json.passes;
+    expect(pack).toMatchObject({ planName: '10-class pack', creditsTotal: 10, soldAtLocation: 'Demo Studio' });
+    const [unlimited] = (await passes(unl.id)).json.passes;
+    expect(unlimited).toMatchObject({ creditsTotal: null, creditsLeft: null });
+    const entryId = id();
+    const until = new Date(Date.parse(pack.expiresAt) + 30 * 86_400_000).toISOString();
+    const run = (mutations: unknown[], c = mgr) => c.post('/api/manager/run', { locationId: studioId, mutations });
+    const r = await run([{ name: 'pass.adjust', args: { passId: pack.id, entryId, credits: 2, expiresAt: until, note: 'Class cancelled by the studio' } }]);
+    expect(r.status, r.text).toBe(200);
+    const after = (await passes(zoe.id)).json.passes[0];
+    expect(after.creditsLeft).toBe(pack.creditsLeft + 2);
+    expect(new Date(after.expiresAt).toISOString()).toBe(until);
+    // the same correction sent again (a lost response) adds nothing
+    expect((await run([{ name: 'pass.adjust', args: { passId: pack.id, entryId, credits: 2 } }])).status).toBe(200);
+    expect((await passes(zoe.id)).json.passes[0].creditsLeft).toBe(pack.creditsLeft + 2);
+    // a desk's pull has the ledger entry
+    const pulled = await client(app.url).post('/api/sync/pull', { clientId: id(), cookie: null, schemaVersion: SCHEMA_VERSION }, { authorization: `Bearer ${studio.token}` });
+    expect(pulled.json.patch.filter((p: any) => p.table === 'credit_ledger' && p.row.id === entryId).map((p: any) => [p.row.reason, p.row.delta])).toEqual([['adjust', 2]]);
+
+    const refused = [
+      [{ passId: unlimited.id, entryId: id(), credits: 1 }, 400],
+      [{ passId: pack.id, entryId: id(), expiresAt: '2001-01-01T00:00:00.000Z' }, 400],
+      [{ passId: pack.id, entryId: id() }, 400],
+      [{ passId: id(), entryId: id(), credits: 1 }, 404],
+    ] as const;
+    for (const [args, status] of refused) {
+      const res = await run([{ name: 'pass.adjust', args }]);
+      expect(res.status, JSON.stringify(args)).toBe(status);
+    }
+    expect((await passes(zoe.id)).json.passes[0]).toMatchObject({ creditsLeft: pack.creditsLeft + 2, expiresAt: after.expiresAt });
+    expect((await passes(zoe.id, cafeOnly)).status).toBe(403);
+    expect((await run([{ name: 'pass.adjust', args: { passId: pack.id, entryId: id(), credits: 5 } }], cafeOnly)).status).toBe(403);
+    const tabletTry = await push(studio, [{ name: 'pass.adjust', args: { passId: pack.id, entryId: id(), credits: 5 }, staffId: staff.front_desk }]);
+    expect(tabletTry[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    await withDb(async (q) => {
+      expect(await q(`select count(*)::int as n from public.audit_log where action = 'pass.adjust'`)).toEqual([{ n: 2 }]);
+    });
+  });
+
   it('the day report equals the ledgers, and is provisional until the last tablet has synced', async () => {
     const b = staff.barista;
     const latte = product('Latte');

@@ -1,6 +1,7 @@
 // People and plans in the manager's console, in Chromium (issue #7): add a barista who
 // works at the café and give them a PIN (hashed in the page: the tablets can verify it
-// offline, the PIN itself is stored nowhere), add a plan, and merge a member recorded twice.
+// offline, the PIN itself is stored nowhere), add a plan, merge a member recorded twice,
+// and give a member's class pack a class back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
@@ -71,6 +72,20 @@ describe('people and plans in the manager’s console', () => {
     await page.screenshot({ path: artifact('manager-people.png'), fullPage: true });
     await page.getByRole('button', { name: /^Merge Grace Park into Grace Park/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Merged into Grace Park');
+
+    // a member's pass: one class given back
+    const passes = page.getByRole('region', { name: 'Member passes' });
+    await passes.getByLabel('Find a member').fill('zoe');
+    await passes.getByRole('button', { name: /Zoë Müller/ }).click();
+    const pack = passes.locator('[data-testid=member-pass][data-plan="10-class pack"]');
+    await pack.waitFor();
+    const left = Number((await pack.getByTestId('credits-left').textContent())!.split(' ')[0]);
+    await pack.getByRole('button', { name: 'Correct' }).click();
+    const fix = passes.getByRole('form', { name: 'Correct 10-class pack' });
+    await fix.getByLabel(/Classes to add/).fill('1');
+    await fix.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Zoë Müller’s 10-class pack: +1 class.');
+    await expect.poll(() => pack.getByTestId('credits-left').textContent()).toBe(`${left + 1} of 10`);
     expect(errors).toEqual([]);
   });
 
@@ -86,8 +101,8 @@ describe('people and plans in the manager’s console', () => {
       const graces = (await db.query<{ deleted: boolean; n: number }>(`select c.deleted, (select count(*)::int from public.bookings b where b.customer_id = c.id) as n from public.customers c where c.name = 'Grace Park' order by c.deleted`)).rows;
       expect(graces.map((g) => g.deleted)).toEqual([false, true]);
       expect(graces[1].n).toBe(0); // the removed record holds nothing now
-      expect((await db.query(`select action from public.audit_log where action in ('staff.save', 'staff.setPin', 'plan.save', 'customer.merge') order by action`)).rows.map((r: any) => r.action))
-        .toEqual(['customer.merge', 'plan.save', 'staff.save', 'staff.setPin']);
+      expect((await db.query(`select action from public.audit_log where action in ('staff.save', 'staff.setPin', 'plan.save', 'customer.merge', 'pass.adjust') order by action`)).rows.map((r: any) => r.action))
+        .toEqual(['customer.merge', 'pass.adjust', 'plan.save', 'staff.save', 'staff.setPin']);
     } finally {
       await db.close();
       await app.start();

@@ -11,7 +11,7 @@ const REQUIRED = [
   'customer.update', 'loyalty.redeem', 'booking.create', 'booking.cancel', 'booking.checkIn', 'booking.markNoShow', 'pass.sell',
 ];
 /** Added since: the front desk's undo (issue #5); the manager's catalog and schedule edits (issue #7). */
-const ADDED = ['booking.undoCheckIn', 'category.save', 'product.save', 'inventoryItem.save', 'modifierGroup.save', 'modifier.save', 'product.setModifierGroups', 'recipe.set', 'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge'];
+const ADDED = ['booking.undoCheckIn', 'category.save', 'product.save', 'inventoryItem.save', 'modifierGroup.save', 'modifier.save', 'product.setModifierGroups', 'recipe.set', 'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'pass.adjust', 'customer.merge'];
 
 describe('mutator registry', () => {
   it('has every mutation the sync issue names, and the ones added since', () => {

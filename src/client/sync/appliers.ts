@@ -207,6 +207,14 @@ export const appliers: Record<string, Applier> = {
     if (plan.credits) await w.put('credit_ledger', { id: `${c.key}:purchase`, organization_id: c.organizationId, location_id: c.locationId, pass_id: a.passId, customer_id: a.customerId, delta: plan.credits, reason: 'purchase' });
     if (a.payment.method === 'cash') await w.put('payments', { id: a.payment.paymentId, location_id: c.locationId, order_id: null, method: 'cash', amount_cents: a.payment.amountCents, status: 'succeeded' });
   },
+  async 'pass.adjust'(w, a, c) {
+    const pass = await w.get('customer_passes', a.passId);
+    if (!pass) return;
+    if (a.credits !== 0 && pass.credits_total !== null && !(await w.get('credit_ledger', a.entryId))) {
+      await w.put('credit_ledger', { id: a.entryId, organization_id: c.organizationId, location_id: c.locationId, pass_id: a.passId, customer_id: pass.customer_id, delta: a.credits, reason: 'adjust' });
+    }
+    if (a.expiresAt !== undefined) await w.update('customer_passes', a.passId, { expires_at: new Date(a.expiresAt).toISOString() });
+  },
   async 'category.save'(w, a, c) {
     await w.put('categories', { ...((await w.get('categories', a.categoryId)) ?? {}), id: a.categoryId, location_id: c.locationId, name: a.name, sort: a.sort, deleted: a.deleted });
   },
@@ -318,6 +326,7 @@ export const applierTables: Record<string, SyncedTable[]> = {
   'booking.undoCheckIn': ['bookings', 'credit_ledger'],
   'booking.markNoShow': ['bookings'],
   'pass.sell': ['plans', 'customer_passes', 'credit_ledger', 'payments'],
+  'pass.adjust': ['customer_passes', 'credit_ledger'],
   'category.save': ['categories'],
   'product.save': ['products'],
   'inventoryItem.save': ['inventory_items'],

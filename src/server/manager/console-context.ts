@@ -46,7 +46,7 @@ export async function enterStaffClaim(tx: Tx, staffId: string): Promise<void> {
  */
 export const CONSOLE_MUTATIONS = new Set([
   'category.save', 'product.save', 'inventoryItem.save', 'modifierGroup.save', 'modifier.save', 'product.setModifierGroups', 'recipe.set', 'product.setSoldOut', 'stock.adjust', 'stock.count',
-  'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'customer.merge',
+  'classType.save', 'session.save', 'session.cancel', 'session.substitute', 'staff.save', 'staff.setPin', 'plan.save', 'pass.adjust', 'customer.merge',
 ]);
 
 export async function runAsManager(tx: Tx, locationId: string, list: { name: string; args: unknown }[]) {

@@ -9,7 +9,7 @@
 // balance is read after our own insert. So an overdraft is always seen and flagged.
 import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
-import type { passSell } from '../../shared/mutators/studio.ts';
+import type { passAdjust, passSell } from '../../shared/mutators/studio.ts';
 import type { MutationContext } from './context.ts';
 import type { Tx } from '../db/index.ts';
 
@@ -183,5 +183,27 @@ export async function sellPass(ctx: MutationContext, a: ArgsOf<typeof passSell>)
        values (gen_random_uuid(), $1, $2, 'sale', $3, null, $4, $5)`,
       [ctx.locationId, drawer.rows[0].id, paid, `${plan.name} pass`.slice(0, 500), ctx.staffId],
     );
+  }
+}
+
+/** pass.adjust: a manager's correction of a pass, as a ledger entry and/or a new expiry. */
+export async function adjustPass(ctx: MutationContext, a: ArgsOf<typeof passAdjust>): Promise<void> {
+  const { rows: [pass] } = await ctx.tx.query<{ credits_total: number | null; starts_at: Date }>(
+    `select credits_total, starts_at from public.customer_passes where id = $1 and organization_id = $2 and not deleted for update`,
+    [a.passId, ctx.organizationId],
+  );
+  if (!pass) throw new AppError('NOT_FOUND', 'That pass was not found. Refresh the member’s passes.');
+  const { rows: done } = await ctx.tx.query(`select 1 from public.credit_ledger where id = $1`, [a.entryId]);
+  if (a.credits !== 0 && !done[0]) {
+    if (pass.credits_total === null) throw new AppError('VALIDATION_FAILED', 'An unlimited pass has no credits to change; change its expiry instead.');
+    await ctx.tx.query(
+      `insert into public.credit_ledger (id, organization_id, location_id, pass_id, customer_id, delta, reason)
+       select $1, organization_id, $2, id, customer_id, $3, 'adjust' from public.customer_passes where id = $4`,
+      [a.entryId, ctx.locationId, a.credits, a.passId],
+    );
+  }
+  if (a.expiresAt !== undefined) {
+    if (Date.parse(a.expiresAt) <= new Date(pass.starts_at).getTime()) throw new AppError('VALIDATION_FAILED', 'A pass cannot expire before it starts; choose a later date.');
+    await ctx.tx.query(`update public.customer_passes set expires_at = $2 where id = $1`, [a.passId, a.expiresAt]);
   }
 }

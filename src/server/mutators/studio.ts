@@ -17,7 +17,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn, classTypeSave, sessionCancel, sessionSave, sessionSubstitute } from '../../shared/mutators/studio.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
-import { chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
+import { adjustPass, chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
 
 type BookingStatus = 'booked' | 'waitlisted' | 'cancelled' | 'late_cancelled' | 'no_show' | 'checked_in';
 
@@ -306,4 +306,5 @@ export const mutators: Record<string, ServerMutator<any>> = {
   'booking.undoCheckIn': undoCheckIn,
   'booking.markNoShow': markNoShow,
   'pass.sell': sellPass,
+  'pass.adjust': adjustPass,
 };

@@ -49,6 +49,26 @@ export const passSell = defineMutator({
   }),
 });
 
+/**
+ * A manager corrects a member's pass: credits given back or taken off (a ledger entry,
+ * reason "adjust"; packs and drop-ins only) and/or a new expiry (an extension after an
+ * injury, say). At least one of the two.
+ */
+export const passAdjust = defineMutator({
+  name: 'pass.adjust',
+  args: z
+    .strictObject({
+      passId: z.uuid(),
+      /** the ledger entry's id, made by the editor, so a retry adds the credits once */
+      entryId: z.uuid(),
+      credits: z.int().min(-1000).max(1000).default(0),
+      expiresAt: z.iso.datetime({ offset: true }).optional(),
+      note: z.string().trim().max(500).optional(),
+    })
+    .refine((a) => a.credits !== 0 || a.expiresAt !== undefined, { message: 'change the credits or the expiry', path: ['credits'] }),
+  roles: MANAGER_ROLES,
+});
+
 /** A kind of class the studio offers (Vinyasa Flow, 60 min, 20 places), made or changed by a manager. */
 export const classTypeSave = defineMutator({
   name: 'classType.save',
@@ -92,4 +112,4 @@ export const sessionSubstitute = defineMutator({
   roles: MANAGER_ROLES,
 });
 
-export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell, classTypeSave, sessionSave, sessionCancel, sessionSubstitute];
+export const studioMutators = [bookingCreate, bookingCancel, bookingCheckIn, bookingUndoCheckIn, bookingMarkNoShow, passSell, passAdjust, classTypeSave, sessionSave, sessionCancel, sessionSubstitute];
