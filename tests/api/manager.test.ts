@@ -204,6 +204,36 @@ describe.each(engines())('manager console API on $name', ({ name }) => {
     expect(await listed(cafeOnly)).toBeUndefined();
   });
 
+  it('registers a tablet from the console: a pairing code, traded once at /setup for a working credential', async () => {
+    const studioId = app.seed.studioLocationId;
+    const r = await mgr.post('/api/manager/devices', { locationId: studioId, name: 'Lobby' });
+    expect(r.status, r.text).toBe(201);
+    expect(r.json.pairingCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    expect(Date.parse(r.json.expiresAt) - Date.now()).toBeGreaterThan(25 * 60_000);
+    const listed = ((await mgr.get(`/api/manager/devices?locationId=${studioId}`)).json.devices as any[]).find((d) => d.id === r.json.deviceId);
+    expect(listed).toMatchObject({ name: 'Lobby', code: r.json.deviceCode });
+    // typed on the tablet in lower case without dashes: the same code
+    const paired = await client(app.url).post('/api/devices/pair', { code: r.json.pairingCode.replaceAll('-', '').toLowerCase() });
+    expect(paired.status, paired.text).toBe(200);
+    expect(paired.json).toMatchObject({ deviceId: r.json.deviceId, code: r.json.deviceCode, locationId: studioId, organizationId: app.seed.organizationId, screens: ['desk'] });
+    const tok = await client(app.url).post('/api/devices/token', { deviceId: paired.json.deviceId, credential: paired.json.credential });
+    expect(tok.status).toBe(200);
+    // once only; a made-up or malformed code is refused the same way
+    for (const code of [r.json.pairingCode, 'ABCD-EFGH-JKLM']) {
+      const again = await client(app.url).post('/api/devices/pair', { code });
+      expect(again.status).toBe(401);
+      expect(again.json.error.message).toContain('Ask a manager for a new one');
+    }
+    expect((await client(app.url).post('/api/devices/pair', { code: 'short' })).status).toBe(400);
+    // a revoked tablet's unused code is dead too
+    const r2 = (await mgr.post('/api/manager/devices', { locationId: studioId, name: 'Spare' })).json;
+    expect((await mgr.del(`/api/devices/${r2.deviceId}`)).status).toBe(200);
+    expect((await client(app.url).post('/api/devices/pair', { code: r2.pairingCode })).status).toBe(401);
+    // who may register: a manager of that location only
+    expect((await cafeOnly.post('/api/manager/devices', { locationId: studioId, name: 'Nope' })).status).toBe(404);
+    expect((await barista.post('/api/manager/devices', { locationId: app.seed.cafeLocationId, name: 'Nope' })).status).toBe(404);
+  });
+
   it('edits the menu, stock and schedule through the tablets’ mutators; a tablet sees them; bad edits write nothing', async () => {
     const cafeId = app.seed.cafeLocationId;
     const studioId = app.seed.studioLocationId;

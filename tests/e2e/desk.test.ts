@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
 import { artifact, launchChromium } from '../fixtures/browser.ts';
-import { openTablet, waitingOn } from '../fixtures/pos-driver.ts';
+import { openTablet, scan, waitingOn } from '../fixtures/pos-driver.ts';
 
 describe('the front desk in Chromium', () => {
   let app: AppServer;
@@ -76,9 +76,7 @@ describe('the front desk in Chromium', () => {
       checkedIn.push(booked[i]);
     }
     // one by a scanned card (a USB scanner types the code fast and presses Enter)
-    await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await p.keyboard.type(codes[2], { delay: 5 });
-    await p.keyboard.press('Enter');
+    await scan(p, codes[2]);
     await expect.poll(() => p.getByTestId('toast').textContent()).toContain(`${booked[2]} is checked in`);
     checkedIn.push(booked[2]);
     await p.screenshot({ path: artifact('desk.png') });

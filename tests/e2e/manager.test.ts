@@ -118,6 +118,35 @@ describe('the manager’s console in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refund/i);
   });
 
+  it('registers a tablet from the Devices page; the tablet pairs by the link, with no sign-in', async () => {
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.waitForURL(/\/manager\/devices$/);
+    await page.getByRole('button', { name: 'Register a tablet' }).click();
+    const form = page.getByRole('form', { name: 'Register a tablet' });
+    await form.getByLabel('Its location').selectOption({ label: 'Demo Studio' });
+    await form.getByLabel('Its name').fill('Lobby desk');
+    await form.getByRole('button', { name: 'Get a pairing code' }).click();
+    const code = await page.getByTestId('pairing-code').textContent();
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const link = (await page.getByTestId('pairing-link').getAttribute('href'))!;
+    expect(link).toBe(`${app.url}/setup#pair=${code}`);
+    await expect.poll(() => page.getByTestId('device').filter({ hasText: 'Lobby desk' }).count()).toBe(1);
+
+    const tablet = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await tablet.goto(link);
+    await tablet.getByRole('button', { name: /Jordan/ }).waitFor(); // the studio's staff: registered and synced
+    expect(new URL(tablet.url()).hash).toBe(''); // the code does not stay in the address bar
+    // the same link a second time is refused
+    const again = await (await browser.newContext()).newPage();
+    await again.goto(link);
+    await expect.poll(() => again.getByRole('form', { name: 'Pair with a code' }).getByRole('alert').textContent()).toContain('Ask a manager for a new one');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('device').filter({ hasText: 'Lobby desk' }).getByTestId('app').textContent()).not.toBe('—');
+    await page.screenshot({ path: artifact('manager-devices.png'), fullPage: true });
+    await tablet.context().close();
+    await again.context().close();
+  });
+
   it('left the rows as the pages said: the student waitlisted, the drawer closed, both audited', async () => {
     await app.stop();
     const db = await app.openDb();

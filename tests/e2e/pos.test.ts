@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAppServer, type AppServer } from '../fixtures/app-server.ts';
 import { artifact, launchChromium } from '../fixtures/browser.ts';
-import { addProduct, openTablet, payCash, waitingOn } from '../fixtures/pos-driver.ts';
+import { addProduct, openTablet, payCash, scan, waitingOn } from '../fixtures/pos-driver.ts';
 
 describe('the barista’s screen in Chromium', () => {
   let app: AppServer;
@@ -139,9 +139,7 @@ describe('the barista’s screen in Chromium', () => {
 
   it('works with a keyboard and a USB scanner alone', async () => {
     const p = b.page;
-    await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await p.keyboard.type('M-0002', { delay: 5 }); // a member's card, scanned with nothing focused
-    await p.keyboard.press('Enter');
+    await scan(p, 'M-0002'); // a member's card, scanned with nothing focused
     await expect.poll(() => p.getByText('For José Álvarez').isVisible()).toBe(true);
     await p.getByRole('textbox', { name: /Search products/ }).focus();
     await p.keyboard.type('Espresso');

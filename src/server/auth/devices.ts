@@ -1,7 +1,9 @@
 // Devices: a manager registers a tablet to one location and gets a credential, shown
 // once; the tablet exchanges it for 15-minute access tokens; a manager can revoke it,
-// after which its next request fails (DESIGN §5, §10).
-import { timingSafeEqual } from 'node:crypto';
+// after which its next request fails (DESIGN §5, §10). Or the manager registers it at the
+// console and the tablet pairs with a one-time code (startPairing, pairDevice).
+import { randomInt, timingSafeEqual } from 'node:crypto';
+import { PAIRING_ALPHABET } from '../../shared/domain/auth.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { DeviceRegisterInput, DeviceTokenInput } from '../../shared/domain/auth.ts';
 import { asService, withClaims, type Claims, type Db } from '../db/index.ts';
@@ -113,4 +115,53 @@ export async function revokeDevice(claims: Claims, deviceId: string, db?: Db) {
     db,
   );
   if (!rows[0]) throw new AppError('NOT_FOUND', 'No device with that id that you manage.');
+}
+
+const PAIRING_MINUTES = 30;
+
+/** The console registers a tablet: the device, and a code the tablet trades for its credential. */
+export async function startPairing(claims: Claims, input: DeviceRegisterInput, db?: Db) {
+  const code = Array.from({ length: 12 }, () => PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)]).join('');
+  const d = await registerDevice(claims, input, db); // its first credential is never shown: pairing replaces it
+  const { rows } = await asService(
+    (tx) =>
+      tx.query<{ expires_at: Date }>(
+        `insert into app.device_pairings (code_hash, device_id, expires_at) values ($1, $2, now() + make_interval(mins => $3)) returning expires_at`,
+        [hashCredential(code), d.deviceId, PAIRING_MINUTES],
+      ),
+    db,
+  );
+  return { deviceId: d.deviceId, deviceCode: d.code, pairingCode: code.match(/.{4}/g)!.join('-'), expiresAt: rows[0].expires_at.toISOString() };
+}
+
+/** The tablet trades a pairing code for its device and a fresh credential, once. */
+export async function pairDevice(code: string, ip: string, db?: Db) {
+  const v = guards.ip.hit(ip);
+  if (!v.ok) {
+    throw new AppError('RATE_LIMITED', `Too many attempts from here. Wait ${v.retryAfterSeconds} seconds and try again.`, { retryAfterSeconds: v.retryAfterSeconds }, {
+      'Retry-After': String(v.retryAfterSeconds),
+    });
+  }
+  const credential = newCredential();
+  const paired = await asService(async (tx) => {
+    const { rows: [p] } = await tx.query<{ device_id: string; usable: boolean }>(
+      `select p.device_id, (p.used_at is null and p.expires_at > now() and d.revoked_at is null and not d.deleted) as usable
+       from app.device_pairings p join public.devices d on d.id = p.device_id where p.code_hash = $1 for update of p`,
+      [hashCredential(code)],
+    );
+    if (!p?.usable) return null;
+    await tx.query(`update app.device_pairings set used_at = now() where code_hash = $1`, [hashCredential(code)]);
+    await tx.query(
+      `insert into app.device_secrets (device_id, credential_hash) values ($1, $2)
+       on conflict (device_id) do update set credential_hash = excluded.credential_hash`,
+      [p.device_id, hashCredential(credential)],
+    );
+    const { rows: [d] } = await tx.query<{ code: string; location_id: string; organization_id: string; screens: string[] }>(
+      `select d.code, d.location_id, l.organization_id, l.screens from public.devices d join public.locations l on l.id = d.location_id where d.id = $1`,
+      [p.device_id],
+    );
+    return { deviceId: p.device_id, credential, code: d.code, locationId: d.location_id, organizationId: d.organization_id, screens: d.screens };
+  }, db);
+  if (!paired) throw new AppError('UNAUTHENTICATED', 'That pairing code is not valid: it was used already, it is more than 30 minutes old, or it was mistyped. Ask a manager for a new one.');
+  return paired;
 }
