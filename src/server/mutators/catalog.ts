@@ -23,6 +23,16 @@ async function setSoldOut(ctx: MutationContext, a: ArgsOf<typeof productSetSoldO
   );
 }
 
+/** Refuses with `message` unless every id is a live row of `table` at this location. */
+async function requireHere(ctx: MutationContext, table: string, ids: string | string[], message: string) {
+  const list = typeof ids === 'string' ? [ids] : ids;
+  const { rows } = await ctx.tx.query<{ n: number }>(
+    `select count(*)::int as n from public.${table} where id = any($1::uuid[]) and location_id = $2 and not deleted`,
+    [list, ctx.locationId],
+  );
+  if (rows[0].n !== new Set(list).size) throw new AppError('NOT_FOUND', message);
+}
+
 async function ownedElsewhere(ctx: MutationContext, table: string, id: string) {
   const { rows } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.${table} where id = $1`, [id]);
   if (rows[0] && rows[0].location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That id belongs to another location; make a new one.');
@@ -40,8 +50,7 @@ async function saveCategory(ctx: MutationContext, a: ArgsOf<typeof categorySave>
 async function saveProduct(ctx: MutationContext, a: ArgsOf<typeof productSave>) {
   await ownedElsewhere(ctx, 'products', a.productId);
   if (a.categoryId) {
-    const { rows } = await ctx.tx.query(`select 1 from public.categories where id = $1 and location_id = $2 and not deleted`, [a.categoryId, ctx.locationId]);
-    if (!rows[0]) throw new AppError('NOT_FOUND', 'That category is not on this location’s menu.');
+    await requireHere(ctx, 'categories', a.categoryId, 'That category is not on this location’s menu.');
   }
   await ctx.tx.query(
     `insert into public.products (id, location_id, category_id, name, price_cents, tax_rate_bps, barcode, active, sort)
@@ -73,8 +82,7 @@ async function saveModifierGroup(ctx: MutationContext, a: ArgsOf<typeof modifier
 
 async function saveModifier(ctx: MutationContext, a: ArgsOf<typeof modifierSave>) {
   await ownedElsewhere(ctx, 'modifiers', a.modifierId);
-  const { rows } = await ctx.tx.query(`select 1 from public.modifier_groups where id = $1 and location_id = $2 and not deleted`, [a.groupId, ctx.locationId]);
-  if (!rows[0]) throw new AppError('NOT_FOUND', 'That option group is not on this location’s menu.');
+  await requireHere(ctx, 'modifier_groups', a.groupId, 'That option group is not on this location’s menu.');
   await ctx.tx.query(
     `insert into public.modifiers (id, location_id, group_id, name, price_delta_cents, is_default, sort, deleted) values ($1, $2, $3, $4, $5, $6, $7, $8)
      on conflict (id) do update set group_id = excluded.group_id, name = excluded.name, price_delta_cents = excluded.price_delta_cents,
@@ -84,13 +92,8 @@ async function saveModifier(ctx: MutationContext, a: ArgsOf<typeof modifierSave>
 }
 
 async function setModifierGroups(ctx: MutationContext, a: ArgsOf<typeof productSetModifierGroups>) {
-  const { rows: p } = await ctx.tx.query(`select 1 from public.products where id = $1 and location_id = $2 and not deleted`, [a.productId, ctx.locationId]);
-  if (!p[0]) throw new AppError('NOT_FOUND', 'That product is not on this location’s menu.');
-  const { rows: g } = await ctx.tx.query<{ n: number }>(
-    `select count(*)::int as n from public.modifier_groups where id = any($1::uuid[]) and location_id = $2 and not deleted`,
-    [a.groupIds, ctx.locationId],
-  );
-  if (g[0].n !== a.groupIds.length) throw new AppError('NOT_FOUND', 'An option group in that list is not on this location’s menu.');
+  await requireHere(ctx, 'products', a.productId, 'That product is not on this location’s menu.');
+  await requireHere(ctx, 'modifier_groups', a.groupIds, 'An option group in that list is not on this location’s menu.');
   // links are unique per (product, group): a group taken off and put back is the same row, live again
   await ctx.tx.query(
     `update public.product_modifier_groups set deleted = true
@@ -108,14 +111,8 @@ async function setModifierGroups(ctx: MutationContext, a: ArgsOf<typeof productS
 
 async function setRecipe(ctx: MutationContext, a: ArgsOf<typeof recipeSet>) {
   const [table, owner, column] = a.productId ? ['products', a.productId, 'product_id'] : ['modifiers', a.modifierId!, 'modifier_id'];
-  const { rows: o } = await ctx.tx.query(`select 1 from public.${table} where id = $1 and location_id = $2 and not deleted`, [owner, ctx.locationId]);
-  if (!o[0]) throw new AppError('NOT_FOUND', a.productId ? 'That product is not on this location’s menu.' : 'That option is not on this location’s menu.');
-  const itemIds = a.lines.map((l) => l.itemId);
-  const { rows: i } = await ctx.tx.query<{ n: number }>(
-    `select count(*)::int as n from public.inventory_items where id = any($1::uuid[]) and location_id = $2 and not deleted`,
-    [itemIds, ctx.locationId],
-  );
-  if (i[0].n !== itemIds.length) throw new AppError('NOT_FOUND', 'An inventory item in that recipe is not stocked at this location.');
+  await requireHere(ctx, table, owner, a.productId ? 'That product is not on this location’s menu.' : 'That option is not on this location’s menu.');
+  await requireHere(ctx, 'inventory_items', a.lines.map((l) => l.itemId), 'An inventory item in that recipe is not stocked at this location.');
   const lineIds = a.lines.map((l) => l.lineId);
   const { rows: taken } = await ctx.tx.query(
     `select 1 from public.recipe_lines where id = any($1::uuid[]) and (location_id <> $2 or ${column} is distinct from $3) limit 1`,
