@@ -27,7 +27,10 @@ export function deviceApp(): DeviceApp {
   if (app) return app;
   const db = new LocalDb('tandem');
   const transport = httpTransport({ credential: () => storedCredential(db) });
-  const engine = new SyncEngine({ db, transport });
+  // A second of quiet after a tap before pushing: the sale is durable already, the next
+  // tap's transaction does not wait for this one's push and rebase, and a run of taps goes
+  // to the server in one push. Card payments and "Sync now" sync at once.
+  const engine = new SyncEngine({ db, transport, pushAfterMutationMs: 1000 });
   app = {
     db,
     engine,
