@@ -29,6 +29,10 @@ export default defineConfig({
   security: { checkOrigin: false },
   vite: {
     define: { __TANDEM_VERSION__: JSON.stringify(appVersion()) },
+    // Source maps beside the bundles, not linked from them: tests/bench/js-budget.ts reads
+    // them to tell our own code from the libraries in what /pos ships. The service worker
+    // does not precache them (sw/build.ts takes *.js, *.css and *.woff2 only).
+    build: { sourcemap: 'hidden' },
     ssr: { external: ['@electric-sql/pglite', 'pg'] },
     optimizeDeps: { exclude: ['@electric-sql/pglite'] },
   },

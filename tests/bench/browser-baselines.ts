@@ -26,3 +26,20 @@ export function bareIdbPuts(page: Page, n = 200): Promise<number[]> {
     return out;
   }, n);
 }
+
+/**
+ * Marks when the device app's runMany resolves (its transaction has committed), so a tap's
+ * figure can be split into "durable" and "on screen": the screens show the order number or
+ * the check-in only after it, and what follows is Svelte's rendering.
+ */
+export function markCommits(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as { __tandem: { runMany: (l: unknown[]) => Promise<number[]> }; __committedAt?: number };
+    const run = g.__tandem.runMany.bind(g.__tandem);
+    g.__tandem.runMany = async (list) => {
+      const ids = await run(list);
+      g.__committedAt = performance.now();
+      return ids;
+    };
+  });
+}

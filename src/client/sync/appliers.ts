@@ -28,9 +28,9 @@ async function location(w: LocalWriter, c: ApplyContext) {
 
 async function moveStock(w: LocalWriter, c: ApplyContext, itemId: string, delta: number, reason: string, n: number, orderId?: string) {
   if (!delta) return;
-  await w.put('stock_movements', { id: `${c.key}:${n}`, location_id: c.locationId, item_id: itemId, delta, reason, order_id: orderId ?? null, created_at: c.clientTime });
+  await w.create('stock_movements', { id: `${c.key}:${n}`, location_id: c.locationId, item_id: itemId, delta, reason, order_id: orderId ?? null, created_at: c.clientTime });
   const level = await w.get('stock_levels', itemId);
-  await w.put('stock_levels', { id: itemId, location_id: c.locationId, quantity: num(level?.quantity) + delta, version: level?.version ?? 0 });
+  await w.put('stock_levels', { id: itemId, location_id: c.locationId, quantity: num(level?.quantity) + delta, version: level?.version ?? 0 }, level);
 }
 
 async function openDrawer(w: LocalWriter, c: ApplyContext) {
@@ -43,15 +43,12 @@ async function balance(w: LocalWriter, table: 'loyalty_ledger' | 'credit_ledger'
 
 /** The pass a check-in spends, as the server chooses it (src/server/mutators/passes.ts). */
 async function choosePass(w: LocalWriter, customerId: string, sessionId: string, passId?: string) {
-  const s = await w.get('class_sessions', sessionId);
+  const [s, passes] = await Promise.all([w.get('class_sessions', sessionId), w.where('customer_passes', 'customer_id', customerId)]);
   const startsAt = String(s?.starts_at ?? '');
-  const passes = await w.where('customer_passes', 'customer_id', customerId);
   if (passId) return passes.find((p) => p.id === passId);
-  const usable = [];
-  for (const p of passes) {
-    if (p.expires_at && String(p.expires_at) < startsAt) continue;
-    if (p.kind === 'unlimited' || (await balance(w, 'credit_ledger', 'pass_id', p.id, 'delta')) > 0) usable.push(p);
-  }
+  const current = passes.filter((p) => !(p.expires_at && String(p.expires_at) < startsAt));
+  const left = await Promise.all(current.map((p) => (p.kind === 'unlimited' ? Infinity : balance(w, 'credit_ledger', 'pass_id', p.id, 'delta'))));
+  const usable = current.filter((_, i) => left[i] > 0);
   const t = (p: Row) => (p.expires_at ? Date.parse(String(p.expires_at)) : Infinity);
   return usable.sort((x, y) => Number(y.kind === 'unlimited') - Number(x.kind === 'unlimited') || t(x) - t(y) || String(x.starts_at).localeCompare(String(y.starts_at)) || x.id.localeCompare(y.id))[0];
 }
@@ -62,44 +59,52 @@ async function liveCount(w: LocalWriter, sessionId: string) {
 
 export const appliers: Record<string, Applier> = {
   async 'order.create'(w, a, c) {
-    const loc = await location(w, c);
+    // every read first, all at once (one round trip on a tap); the writes are issued after
+    const [loc, read] = await Promise.all([
+      location(w, c),
+      Promise.all((a.items as { productId: string; modifierIds: string[] }[]).map((it) => Promise.all([
+        w.get('products', it.productId),
+        Promise.all(it.modifierIds.map((mid) => Promise.all([w.get('modifiers', mid), w.where('recipe_lines', 'modifier_id', mid)]))),
+        w.where('recipe_lines', 'product_id', it.productId),
+      ]))),
+    ]);
     const lines = [];
     const usage = new Map<string, number>();
-    for (const it of a.items) {
-      const p = await w.get('products', it.productId);
+    for (const [i, it] of a.items.entries()) {
+      const [p, modRows, recipe] = read[i];
       const mods = [];
-      for (const mid of it.modifierIds) {
-        const m = await w.get('modifiers', mid);
+      for (const [j, mid] of it.modifierIds.entries()) {
+        const [m, mRecipe] = modRows[j];
         mods.push({ id: mid, name: m?.name ?? '?', priceDeltaCents: num(m?.price_delta_cents) });
-        for (const r of await w.where('recipe_lines', 'modifier_id', mid)) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
+        for (const r of mRecipe) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
       }
-      for (const r of await w.where('recipe_lines', 'product_id', it.productId)) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
+      for (const r of recipe) usage.set(r.item_id as string, (usage.get(r.item_id as string) ?? 0) + num(r.quantity) * it.quantity);
       const taxRateBps = (p?.tax_rate_bps as number | null) ?? num(loc.tax_rate_bps);
       lines.push({ quantity: it.quantity, unitPriceCents: it.unitPriceCents, taxRateBps });
-      await w.put('order_items', {
+      await w.create('order_items', {
         id: it.id, location_id: c.locationId, order_id: a.orderId, product_id: it.productId, name: (p?.name as string) ?? 'Item',
         quantity: it.quantity, unit_price_cents: it.unitPriceCents, modifiers: mods, line_total_cents: it.quantity * it.unitPriceCents, tax_rate_bps: taxRateBps,
       });
     }
     const t = orderTotals(lines);
-    await w.put('orders', {
+    await w.create('orders', {
       id: a.orderId, location_id: c.locationId, device_id: c.deviceId, number: a.number, staff_id: c.staffId, customer_id: a.customerId ?? null,
       status: 'received', payment_status: 'unpaid', subtotal_cents: t.subtotalCents, discount_cents: 0, tax_cents: t.taxCents, tip_cents: 0,
       total_cents: t.totalCents, note: a.note ?? null, client_time: c.clientTime, created_at: c.clientTime,
     });
-    let n = 0;
-    for (const [item, used] of usage) await moveStock(w, c, item, -used, 'sale', n++, a.orderId);
+    // one stock level per inventory item (the map's keys), so the moves are independent
+    await Promise.all([...usage].map(([item, used], n) => moveStock(w, c, item, -used, 'sale', n, a.orderId)));
     const pts = a.customerId ? pointsEarned(t.totalCents, num(loc.loyalty_points_per_dollar)) : 0;
-    if (pts) await w.put('loyalty_ledger', { id: `${c.key}:pts`, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: pts, reason: 'earn', order_id: a.orderId });
+    if (pts) await w.create('loyalty_ledger', { id: `${c.key}:pts`, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: pts, reason: 'earn', order_id: a.orderId });
   },
   async 'order.payCash'(w, a, c) {
-    const o = await w.get('orders', a.orderId);
+    const [o, d] = await Promise.all([w.get('orders', a.orderId), openDrawer(w, c)]);
     if (!o) return;
-    await w.put('payments', { id: a.paymentId, location_id: c.locationId, order_id: a.orderId, method: 'cash', amount_cents: a.amountCents, tendered_cents: a.tenderedCents, status: 'succeeded', staff_id: c.staffId, device_id: c.deviceId, created_at: c.clientTime });
+    await w.create('payments', { id: a.paymentId, location_id: c.locationId, order_id: a.orderId, method: 'cash', amount_cents: a.amountCents, tendered_cents: a.tenderedCents, status: 'succeeded', staff_id: c.staffId, device_id: c.deviceId, created_at: c.clientTime });
+    // issued after the put above, so it counts this payment too
     const paid = (await w.where('payments', 'order_id', a.orderId)).filter((p) => p.status === 'succeeded').reduce((s, p) => s + num(p.amount_cents), 0);
-    if (paid >= num(o.total_cents)) await w.update('orders', a.orderId, { payment_status: 'paid' });
-    const d = await openDrawer(w, c);
-    if (d) await w.put('drawer_movements', { id: `${c.key}:cash`, location_id: c.locationId, drawer_session_id: d.id, kind: 'sale', amount_cents: a.amountCents, order_id: a.orderId });
+    if (paid >= num(o.total_cents)) await w.update('orders', a.orderId, { payment_status: 'paid' }, o);
+    if (d) await w.create('drawer_movements', { id: `${c.key}:cash`, location_id: c.locationId, drawer_session_id: d.id, kind: 'sale', amount_cents: a.amountCents, order_id: a.orderId });
   },
   async 'order.markPayLater'(w, a) {
     const o = await w.get('orders', a.orderId);
@@ -175,16 +180,16 @@ export const appliers: Record<string, Applier> = {
     if (s && next && (await liveCount(w, s.id)) < num(s.capacity)) await w.update('bookings', next.id, { status: 'booked', waitlist_position: null });
   },
   async 'booking.checkIn'(w, a, c) {
-    const own = await w.get('bookings', a.bookingId);
+    // every read at once (one round trip on a tap); the pass is chosen even when unused
+    const [own, theirs, pass] = await Promise.all([w.get('bookings', a.bookingId), w.where('bookings', 'customer_id', a.customerId), choosePass(w, a.customerId, a.sessionId, a.passId)]);
     // as the server: this booking, else the student's live booking in this class, else a walk-in
-    const live = (await w.where('bookings', 'customer_id', a.customerId)).find((x) => x.session_id === a.sessionId && x.status !== 'cancelled' && x.status !== 'late_cancelled');
+    const live = theirs.find((x) => x.session_id === a.sessionId && x.status !== 'cancelled' && x.status !== 'late_cancelled');
     const b = own && own.status !== 'cancelled' && own.status !== 'late_cancelled' ? own : (live ?? own);
     if (b?.status === 'checked_in') return;
-    const pass = await choosePass(w, a.customerId, a.sessionId, a.passId);
     const id = (b?.id as string) ?? a.bookingId;
     await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, cancelled_at: null, pass_id: (pass?.id as string) ?? null });
     if (pass && pass.kind !== 'unlimited') {
-      await w.put('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: id });
+      await w.create('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: id });
     }
   },
   async 'booking.undoCheckIn'(w, a) {

@@ -35,6 +35,12 @@ export interface EngineOptions {
   batchSize?: number;
   random?: () => number;
   periodMs?: number;
+  /**
+   * How long the tablet stays quiet after a local mutation before it pushes (0: at once).
+   * Each new mutation starts the wait again, so a run of taps is pushed together, and the
+   * next tap's transaction does not queue behind the last one's push and rebase.
+   */
+  pushAfterMutationMs?: number;
 }
 
 export class SyncEngine {
@@ -43,6 +49,8 @@ export class SyncEngine {
   private readonly batchSize: number;
   private readonly random: () => number;
   private readonly periodMs: number;
+  private readonly pushAfterMutationMs: number;
+  private pushTimer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private failures = 0;
@@ -63,6 +71,7 @@ export class SyncEngine {
     this.batchSize = o.batchSize ?? 50;
     this.random = o.random ?? Math.random;
     this.periodMs = o.periodMs ?? 30_000;
+    this.pushAfterMutationMs = o.pushAfterMutationMs ?? 0;
   }
 
   onStatus(fn: (s: SyncStatus) => void): () => void {
@@ -205,10 +214,17 @@ export class SyncEngine {
     });
   }
 
-  /** Called after a local mutation: publish the new count and sync soon. */
+  /** Called after a local mutation (already durable): publish the new count, and sync soon. */
   notify(): void {
     void this.publish();
-    if (this.leading) void this.sync().catch(() => {});
+    if (!this.leading) return;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+    if (this.pushAfterMutationMs <= 0) return void this.sync().catch(() => {});
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      void this.sync().catch(() => {});
+    }, this.pushAfterMutationMs);
   }
 
   /**
@@ -261,6 +277,8 @@ export class SyncEngine {
   stop(): void {
     for (const s of this.stops.splice(0)) s();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = null;
     this.leading = false;
     void this.publish().catch(() => {});
   }

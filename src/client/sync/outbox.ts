@@ -30,11 +30,16 @@ export async function mutate(db: LocalDb, name: string, args: unknown, staffId: 
   return id;
 }
 
+/** Who queues a mutation: a staff id, or the staff member signed in on this tablet. */
+export const SIGNED_IN = Symbol('signed in');
+
 /**
  * Queues several mutations that belong together (a sale and its payment) in ONE
  * transaction: after a crash either all of them are on the tablet or none is.
+ * `staffId` SIGNED_IN reads who is working inside that same transaction (a tap pays for
+ * no transaction of its own before the sale's).
  */
-export async function mutateMany(db: LocalDb, list: { name: string; args: unknown }[], staffId: string): Promise<number[]> {
+export async function mutateMany(db: LocalDb, list: { name: string; args: unknown }[], staffId: string | typeof SIGNED_IN): Promise<number[]> {
   const parsed = list.map(({ name, args }) => {
     const def = mutatorDefs.get(name);
     const apply = appliers[name];
@@ -44,19 +49,26 @@ export async function mutateMany(db: LocalDb, list: { name: string; args: unknow
   const tables = new Set(parsed.flatMap((m) => applierTables[m.name] ?? []));
   const scope = [db.outbox, db.meta, db.shadow, ...[...tables].map((t) => db.rows(t))];
   return db.transaction('rw', scope, async () => {
-    // plain reads here: clientIdOf opens a nested transaction, which costs on every tap
-    const clientId = (await getMeta<string>(db, 'clientId')) ?? (await clientIdOf(db));
-    const device = await deviceInfo(db);
-    let id = (await getMeta<number>(db, 'nextMutationId')) ?? 1;
+    // one round trip for what every mutation needs; clientIdOf (a nested transaction) only
+    // on the very first mutation of a new database
+    const [client, dev, next, signedIn] = await db.meta.bulkGet(['clientId', 'device', 'nextMutationId', 'currentStaff']);
+    const clientId = (client?.value as string | undefined) ?? (await clientIdOf(db));
+    const device = dev?.value as DeviceInfo | undefined;
+    if (!device) throw new Error('This tablet is not registered yet.');
+    const staff = staffId === SIGNED_IN ? (signedIn?.value as string | null | undefined) : staffId;
+    if (!staff) throw new Error('Pick who is working first.');
+    let id = (next?.value as number | undefined) ?? 1;
     const ids: number[] = [];
     const w = new LocalWriter(db);
     for (const m of parsed) {
-      const entry: OutboxEntry = { id, name: m.name, args: m.args, staffId, clientTime: new Date().toISOString() };
+      const entry: OutboxEntry = { id, name: m.name, args: m.args, staffId: staff, clientTime: new Date().toISOString() };
       await m.apply(w, m.args, applyContext(device, clientId, entry));
-      await db.outbox.add(entry);
+      w.defer(db.outbox.add(entry));
       ids.push(id++);
     }
-    await setMeta(db, 'nextMutationId', id);
+    w.defer(db.meta.put({ key: 'nextMutationId', value: id }));
+    // every write above is in flight; the transaction commits once they are all done
+    await w.flush();
     return ids;
   });
 }

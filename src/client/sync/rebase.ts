@@ -49,6 +49,7 @@ export async function rebase(db: LocalDb, patch: PatchOp[], cookie: string, last
     for (const e of await db.outbox.orderBy('id').toArray()) {
       await appliers[e.name]?.(w, e.args, applyContext(device, clientId, e));
     }
+    await w.flush();
     await setMeta(db, 'cookie', cookie);
     await setMeta(db, 'lastMutationId', lastMutationId);
   });

@@ -1,6 +1,13 @@
 // The only way an optimistic applier writes the local tables: before a row is changed for
 // the first time since the last pull, its server copy is kept in `shadow`, so a pull can
 // restore the server's truth and re-apply whatever is still pending (DESIGN §6).
+//
+// Writes are issued, not waited for: IndexedDB runs the requests of one transaction in the
+// order they were made, so a read issued after a write sees it, and a row's pre-image read
+// issued before its write sees the old row. Only reads cost a round trip on a tap; the
+// writes finish together in `flush()`, which the caller (the outbox's or the rebase's one
+// transaction) awaits before it commits, so a failed write still aborts the whole thing.
+import Dexie from 'dexie';
 import type { LocalDb } from '../db/local-db.ts';
 import type { SyncedTable } from '../../shared/sync/protocol.ts';
 
@@ -9,23 +16,39 @@ export type Row = Record<string, unknown> & { id: string };
 export class LocalWriter {
   readonly db: LocalDb;
   private readonly seen = new Set<string>();
+  private pending: PromiseLike<unknown>[] = [];
+  private failed: { error: unknown } | null = null;
 
   constructor(db: LocalDb) {
     this.db = db;
   }
 
+  /** Issues a write without waiting for it; `flush()` waits, and rethrows its failure. */
+  defer(p: PromiseLike<unknown>): void {
+    this.pending.push(p.then(undefined, (error) => void (this.failed ??= { error })));
+  }
+
+  /** Waits for every write issued so far. Must be awaited inside the transaction. */
+  async flush(): Promise<void> {
+    while (this.pending.length) await Promise.all(this.pending.splice(0));
+    if (this.failed) throw this.failed.error;
+  }
+
   /**
-   * The pre-image of a row about to change, once per row per writer: its shadow unless it
-   * already has one. Returns the shadow write still to do (null if none), so the caller
-   * issues it together with its own write: on a tap every IndexedDB round trip counts.
+   * Keeps the pre-image of a row about to change, once per row per writer, unless it has a
+   * shadow already. The reads are issued now, before the caller issues its write, so they
+   * see the row as it was; the shadow write follows when they answer (Dexie's promise keeps
+   * it inside the transaction).
    */
-  private async keep(table: SyncedTable, id: string, current?: Row | undefined): Promise<(() => Promise<unknown>) | null> {
+  private keep(table: SyncedTable, id: string, current?: PromiseLike<Row | undefined> | Row): void {
     const key = `${table}:${id}`;
-    if (this.seen.has(key)) return null;
+    if (this.seen.has(key)) return;
     this.seen.add(key);
-    const [shadowed, row] = await Promise.all([this.db.shadow.get(key), current !== undefined ? current : this.db.rows(table).get(id)]);
-    if (shadowed) return null;
-    return () => this.db.shadow.put({ key, table, rowId: id, row: (row as Record<string, unknown> | undefined) ?? null });
+    const shadowed = this.db.shadow.get(key);
+    const row = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
+    this.defer(
+      Dexie.Promise.all([shadowed, row]).then(([s, r]) => (s ? undefined : this.db.shadow.put({ key, table, rowId: id, row: (r as Record<string, unknown> | undefined) ?? null }))),
+    );
   }
 
   async get(table: SyncedTable, id: string): Promise<Row | undefined> {
@@ -42,15 +65,40 @@ export class LocalWriter {
     return ((await this.db.rows(table).toArray()) as Row[]).filter((r) => !r.deleted);
   }
 
-  async put(table: SyncedTable, row: Row): Promise<void> {
-    const shadow = await this.keep(table, row.id);
-    await Promise.all([shadow?.(), this.db.rows(table).put({ version: 0, deleted: false, ...row })]);
+  /**
+   * Issued at once; resolves without waiting for IndexedDB (see the header). `current`: the
+   * row as the caller just read it in this transaction (not deleted), which spares a read.
+   */
+  async put(table: SyncedTable, row: Row, current?: Row): Promise<void> {
+    this.keep(table, row.id, current);
+    this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
   }
 
-  async update(table: SyncedTable, id: string, patch: Record<string, unknown>): Promise<void> {
-    const raw = (await this.db.rows(table).get(id)) as Row | undefined;
-    if (!raw || raw.deleted) return;
-    const shadow = await this.keep(table, id, raw);
-    await Promise.all([shadow?.(), this.db.rows(table).put({ ...raw, ...patch })]);
+  /**
+   * A row this mutation brings into being: its id was made for it (a UUID the screen drew
+   * for the new order, line or payment, or one derived from the mutation's key), so there
+   * was no row before, and nothing to read: its pre-image is "no row". The shadow is added,
+   * never replaced, so should one exist after all the older pre-image stays.
+   */
+  async create(table: SyncedTable, row: Row): Promise<void> {
+    const key = `${table}:${row.id}`;
+    if (!this.seen.has(key)) {
+      this.seen.add(key);
+      this.defer(this.db.shadow.add({ key, table, rowId: row.id, row: null }).catch(Dexie.ConstraintError, () => undefined));
+    }
+    this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
+  }
+
+  /**
+   * One round trip: the row (for the patch) and its shadow are read together; none when
+   * the caller passes the row as it just read it in this transaction (not deleted).
+   */
+  async update(table: SyncedTable, id: string, patch: Record<string, unknown>, current?: Row): Promise<void> {
+    const read = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
+    // the shadow read goes out with the row's read, before the write below
+    this.keep(table, id, read);
+    const raw = await read;
+    if (!raw || raw.deleted) return; // an unchanged row keeps the shadow it had, or gets a copy of itself: harmless
+    this.defer(this.db.rows(table).put({ ...raw, ...patch }));
   }
 }

@@ -1,0 +1,79 @@
+// The local writer issues its writes without waiting for them (a tap pays only for reads):
+// what that must never change is what a later read sees, which pre-image the shadow
+// keeps, and that a failed write still rolls the whole mutation back (DESIGN §6).
+import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { LocalDb } from '../../src/client/db/local-db.ts';
+import { LocalWriter } from '../../src/client/sync/writer.ts';
+import { mutateMany, SIGNED_IN } from '../../src/client/sync/outbox.ts';
+
+const fresh = () => new LocalDb(`writer-${crypto.randomUUID()}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+const tx = (db: LocalDb, fn: (w: LocalWriter) => Promise<void>) =>
+  db.transaction('rw', db.writableTables, async () => {
+    const w = new LocalWriter(db);
+    await fn(w);
+    await w.flush();
+  });
+
+describe('the local writer', () => {
+  it('lets a later read see an earlier write it did not wait for', async () => {
+    const db = fresh();
+    await tx(db, async (w) => {
+      await w.create('payments', { id: 'p1', order_id: 'o1', amount_cents: 300 });
+      await w.put('payments', { id: 'p2', order_id: 'o1', amount_cents: 200 });
+      expect((await w.where('payments', 'order_id', 'o1')).map((p) => p.amount_cents).sort()).toEqual([200, 300]);
+    });
+  });
+
+  it('keeps the row as it was before the first change as its shadow, once', async () => {
+    const db = fresh();
+    await db.rows('orders').put({ id: 'o1', status: 'received', version: 3 });
+    await tx(db, async (w) => {
+      await w.update('orders', 'o1', { status: 'ready' });
+      await w.update('orders', 'o1', { status: 'completed' });
+      await w.put('orders', { id: 'o2', status: 'received' });
+    });
+    expect((await db.shadow.get('orders:o1'))?.row).toEqual({ id: 'o1', status: 'received', version: 3 });
+    expect((await db.shadow.get('orders:o2'))?.row).toBeNull();
+    expect((await db.rows('orders').get('o1'))?.status).toBe('completed');
+    // a second writer (the next mutation) leaves the first pre-image alone
+    await tx(db, (w) => w.update('orders', 'o1', { status: 'voided' }));
+    expect((await db.shadow.get('orders:o1'))?.row).toEqual({ id: 'o1', status: 'received', version: 3 });
+  });
+
+  it('adds a created row’s shadow without replacing one that exists', async () => {
+    const db = fresh();
+    await db.shadow.put({ key: 'payments:p1', table: 'payments', rowId: 'p1', row: { id: 'p1', amount_cents: 1 } });
+    await tx(db, async (w) => {
+      await w.create('payments', { id: 'p1', amount_cents: 2 });
+      await w.create('payments', { id: 'p3', amount_cents: 3 });
+    });
+    expect((await db.shadow.get('payments:p1'))?.row).toEqual({ id: 'p1', amount_cents: 1 });
+    expect((await db.shadow.get('payments:p3'))?.row).toBeNull();
+    expect((await db.rows('payments').get('p1'))?.amount_cents).toBe(2);
+  });
+
+  it('rolls the whole mutation back when a write it did not wait for fails', async () => {
+    const db = fresh();
+    await expect(
+      tx(db, async (w) => {
+        await w.put('orders', { id: 'o1', status: 'received' });
+        w.defer(db.outbox.add({ id: 1, name: 'x', args: {}, staffId: 's', clientTime: '' }));
+        w.defer(db.outbox.add({ id: 1, name: 'x', args: {}, staffId: 's', clientTime: '' })); // the same key again
+      }),
+    ).rejects.toThrow();
+    expect(await db.rows('orders').get('o1')).toBeUndefined();
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.shadow.count()).toBe(0);
+  });
+
+  it('queues nothing when nobody is signed in, and says so', async () => {
+    const db = fresh();
+    await db.meta.put({ key: 'device', value: { deviceId: 'd', locationId: 'l', organizationId: 'g', code: 'A' } });
+    await expect(mutateMany(db, [{ name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true } }], SIGNED_IN)).rejects.toThrow(/Pick who is working/);
+    expect(await db.outbox.count()).toBe(0);
+    await db.meta.put({ key: 'currentStaff', value: 'staff-1' });
+    await mutateMany(db, [{ name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true } }], SIGNED_IN);
+    expect((await db.outbox.toArray()).map((e) => e.staffId)).toEqual(['staff-1']);
+  });
+});
