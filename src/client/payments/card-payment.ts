@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { CardReader } from './reader.ts';
 
-export type CardStep = 'sending' | 'connecting' | 'present_card' | 'confirming' | 'approved' | 'declined';
+import type { CardStep } from './card-steps.ts';
+export type { CardStep };
 export type CardOutcome = { ok: true; confirm: z.infer<typeof C> } | { ok: false; error: string; retry: boolean };
 
 export interface CardPaymentInput {
@@ -26,18 +27,6 @@ export interface CardPaymentInput {
   attempt: number;
   tipCents?: number;
   onStep: (step: CardStep, detail?: string) => void;
-}
-
-/** What the screen says at each step; `sending` names what goes to the server first. */
-export function cardStepText(step: CardStep, sending = 'the order'): string {
-  return {
-    sending: `Sending ${sending} to the server…`,
-    connecting: 'Connecting to the card reader…',
-    present_card: 'Ask the customer to tap, insert or swipe their card on the reader.',
-    confirming: 'Processing…',
-    approved: 'Approved.',
-    declined: 'Declined.',
-  }[step];
 }
 
 const words = (e: unknown) => (e as { message?: string })?.message ?? String(e);

@@ -3,8 +3,9 @@
 // id is kept across attempts for one member and plan, so a retry after a decline is the
 // same sale and a card that went through late cannot sell a second pass; the server makes
 // the pass when the card is approved, and the sync that follows brings it to this desk.
-import { payByCard, type CardStep } from '../../client/payments/card-payment.ts';
-import { readerFor, type CardReader } from '../../client/payments/reader.ts';
+// The card flow itself is loaded on first use (online only), not with the desk.
+import type { CardStep } from '../../client/payments/card-steps.ts';
+import type { CardReader } from '../../client/payments/reader.ts';
 import type { deviceApp } from '../../client/device-app.ts';
 
 export type ReaderInfo = { demo: boolean; label: string; unavailable?: string };
@@ -15,6 +16,7 @@ export function deskCardSales(app: ReturnType<typeof deviceApp>, ondisconnect: (
 
   async function ensureReader(): Promise<{ ok: true; reader: CardReader } | { ok: false; error: string }> {
     if (reader) return { ok: true, reader };
+    const { readerFor } = await import('../../client/payments/reader.ts');
     const r = await readerFor(app.api, ondisconnect);
     if (!r.ok) return r;
     reader = r.reader;
@@ -34,6 +36,7 @@ export function deskCardSales(app: ReturnType<typeof deviceApp>, ondisconnect: (
       const sale = open.get(key) ?? { passId: crypto.randomUUID(), attempt: 0 };
       sale.attempt++;
       open.set(key, sale);
+      const { payByCard } = await import('../../client/payments/card-payment.ts');
       const out = await payByCard({ api: app.api, engine: app.engine, reader: r.reader, pass: { passId: sale.passId, planId: s.planId, customerId: s.customerId }, staffId: s.staffId, attempt: sale.attempt, onStep: s.onStep });
       if (!out.ok) return out;
       open.delete(key);
