@@ -1,0 +1,162 @@
+// A stretch of order.create applied as sets (app.order_create_run, issue #3) must leave
+// exactly what the same sales applied one by one (app.order_create) leave: the orders and
+// their items, the stock movements and levels, the loyalty points, and the reconciliation
+// items, down to which sale flagged an item going below zero and at what level. Each case
+// applies the sales one by one in a transaction that is rolled back, then pushes them, and
+// compares everything but row ids, versions and timestamps.
+import { describe, expect, it } from 'vitest';
+import { asService, enterClaims, type Tx } from '../../src/server/db/index.ts';
+import { push } from '../../src/server/sync/push.ts';
+import { orderNumber } from '../../src/shared/domain/money.ts';
+import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
+import { engines } from '../fixtures/engines.ts';
+import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+
+class Rollback extends Error {}
+
+describe.each(engines())('sales as sets on $name', (engine) => {
+  const world = useSyncWorld(engine);
+  const cafe = () => world().seed.cafeLocationId;
+  let codes = 0;
+
+  const byName = async (table: 'products' | 'modifiers' | 'inventory_items', name: string) => {
+    const price = table === 'products' ? 'price_cents' : table === 'modifiers' ? 'price_delta_cents' : '0';
+    return (await world().q<{ id: string; price: number }>(`select id, ${price} as price from public.${table} where location_id = $1 and name = $2`, [cafe(), name]))[0];
+  };
+
+  /** Moves an item's level to `to` (a correction), and resolves its open below-zero items. */
+  async function setLevel(item: string, to: number) {
+    await asService(async (tx) => {
+      const cur = (await tx.query<{ q: number }>(`select coalesce((select quantity from public.stock_levels where id = $1), 0) as q`, [item])).rows[0].q;
+      if (cur !== to) {
+        await tx.query(`insert into public.stock_movements (id, location_id, item_id, delta, reason) values (gen_random_uuid(), $1, $2, $3, 'correction')`, [cafe(), item, to - cur]);
+      }
+      await tx.query(`update public.reconciliation_items set status = 'resolved' where kind = 'negative_stock' and status = 'open' and details->>'itemId' = $1`, [item]);
+    }, world().db);
+  }
+
+  /** What a set of sales left behind, without row ids, versions or timestamps. */
+  async function effects(tx: Tx, t: Tablet, orderIds: string[]) {
+    const q = async (sql: string, params: unknown[]) => (await tx.query(sql, params)).rows;
+    return {
+      orders: await q(`select id, location_id, device_id, number, staff_id, customer_id, status, payment_status, subtotal_cents, discount_cents,
+                              tax_cents, tip_cents, total_cents, note, client_time, deleted from public.orders where id = any($1::uuid[]) order by number`, [orderIds]),
+      items: await q(`select id, location_id, order_id, product_id, name, quantity, unit_price_cents, modifiers, line_total_cents, tax_rate_bps
+                      from public.order_items where order_id = any($1::uuid[]) order by id`, [orderIds]),
+      movements: await q(`select location_id, item_id, delta, reason, order_id, staff_id, device_id from public.stock_movements
+                          where order_id = any($1::uuid[]) order by order_id, item_id`, [orderIds]),
+      levels: await q(`select id, quantity from public.stock_levels where location_id = $1 order by id`, [t.locationId]),
+      points: await q(`select organization_id, location_id, customer_id, delta_points, reason, order_id from public.loyalty_ledger
+                       where order_id = any($1::uuid[]) order by order_id`, [orderIds]),
+      recon: await q(`select location_id, kind, summary, details, device_id, staff_id, client_id, mutation_id, order_id, status
+                      from public.reconciliation_items where client_id = $1 order by mutation_id, kind, summary`, [t.clientId]),
+    };
+  }
+
+  async function sales(priceOff: boolean) {
+    const w = world();
+    const t = await w.tablet(cafe(), `V${++codes}`);
+    const latte = await byName('products', 'Latte');
+    const cappuccino = await byName('products', 'Cappuccino');
+    const espresso = await byName('products', 'Espresso');
+    const drip = await byName('products', 'Drip coffee');
+    const oat = await byName('modifiers', 'Oat');
+    const shot = await byName('modifiers', 'Extra shot');
+    const [{ id: customerId }] = await w.q<{ id: string }>(`select id from public.customers where organization_id = $1 order by id limit 1`, [w.seed.organizationId]);
+    const [{ swap }] = await w.q<{ swap: number }>(
+      `select r.quantity as swap from public.recipe_lines r join public.inventory_items i on i.id = r.item_id
+       where r.modifier_id = $1 and i.name = 'Oat milk' and not r.deleted`, [oat.id]);
+    // Oat milk goes below zero at the third sale (not the first); hot cups are already below
+    // zero with an open item for them (nothing new to flag); espresso beans plenty.
+    await setLevel((await byName('inventory_items', 'Oat milk')).id, swap + 1);
+    await setLevel((await byName('inventory_items', 'Espresso beans')).id, 100000);
+    const hotCups = (await byName('inventory_items', 'Hot cups')).id;
+    await setLevel(hotCups, -3);
+    await asService((tx) => tx.query(
+      `insert into public.reconciliation_items (location_id, kind, summary, details) values ($1, 'negative_stock', 'Hot cups went below zero', $2)`,
+      [cafe(), JSON.stringify({ itemId: hotCups })]), w.db);
+
+    const line = (p: { id: string; price: number }, quantity: number, mods: { id: string; price: number }[] = [], off = 0) => ({
+      id: crypto.randomUUID(), productId: p.id, quantity, unitPriceCents: p.price + mods.reduce((s, m) => s + m.price, 0) + off, modifierIds: mods.map((m) => m.id),
+    });
+    const orders = [
+      { items: [line(latte, 1, [oat, shot])], customerId },
+      { items: [line(espresso, 2), line(drip, 1)] },
+      { items: [line(latte, 2, [oat]), line(espresso, 1, [shot, shot])], note: 'for here' },
+      { items: [line(cappuccino, 1, [oat], priceOff ? -25 : 0)], customerId },
+      { items: [line(drip, 3)] },
+      { items: [line(latte, 1, [oat]), line(cappuccino, 1)], customerId },
+    ];
+    const ms: Mutation[] = orders.map((o, i) => ({
+      id: i + 1,
+      name: 'order.create',
+      args: { orderId: crypto.randomUUID(), number: orderNumber(t.code, i + 1), ...o },
+      staffId: w.staff.barista,
+      clientTime: new Date(Date.UTC(2026, 10, 26, 9, i)).toISOString(),
+    }));
+    return { w, t, ms, orderIds: ms.map((m) => (m.args as { orderId: string }).orderId) };
+  }
+
+  /** Runs fn as the tablet's barista inside a transaction that is then rolled back; returns what fn returned. */
+  async function rolledBack<T>(t: Tablet, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    let out!: T;
+    try {
+      await world().db.transaction(async (tx) => {
+        await enterClaims(tx, { role: 'authenticated', sub: t.deviceId, device_id: t.deviceId, staff_id: world().staff.barista });
+        out = await fn(tx);
+        throw new Rollback();
+      });
+    } catch (e) {
+      if (!(e instanceof Rollback)) throw e;
+    }
+    return out;
+  }
+
+  const context = (t: Tablet) => ({ deviceId: t.deviceId, deviceCode: t.code, locationId: t.locationId, organizationId: t.organizationId, clientId: t.clientId });
+
+  it.each([
+    { priceOff: false, set: true },
+    { priceOff: true, set: false },
+  ])('a run of sales (price off the menu: $priceOff) leaves what the sales one by one leave', async ({ priceOff, set }) => {
+    const { w, t, ms, orderIds } = await sales(priceOff);
+    const oneByOne = await rolledBack(t, async (tx) => {
+      for (const m of ms) {
+        await tx.query(`select app.order_create($1::jsonb, $2::jsonb)`, [
+          JSON.stringify({ ...context(t), staffId: m.staffId, mutationId: m.id, clientTime: m.clientTime }), JSON.stringify(m.args),
+        ]);
+      }
+      await tx.exec('reset role');
+      return effects(tx, t, orderIds);
+    });
+    // The one-by-one path flagged the oat milk at the third sale, and the price difference.
+    const flags = oneByOne.recon.map((r) => `${r.kind}@${r.mutation_id}`);
+    expect(flags).toEqual(priceOff ? ['negative_stock@3', 'price_difference@4'] : ['negative_stock@3']);
+    expect(oneByOne.points.length).toBe(3);
+
+    // The set path takes this run by itself (or, with a price off the menu, leaves it to the one-by-one path).
+    const direct = await rolledBack(t, async (tx) => {
+      try {
+        await tx.query(`select app.order_create_run($1::jsonb, $2::jsonb)`, [JSON.stringify(context(t)), JSON.stringify(ms)]);
+      } catch {
+        return null;
+      }
+      await tx.exec('reset role');
+      return effects(tx, t, orderIds);
+    });
+    expect(direct === null).toBe(!set);
+    if (direct) expect(direct).toEqual(oneByOne);
+
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: ms }, w.db);
+    expect(r.results.map((x) => x.status)).toEqual(ms.map(() => 'applied'));
+    expect(await asService((tx) => effects(tx, t, orderIds), w.db)).toEqual(oneByOne);
+  });
+
+  it('refuses nothing itself: a sale the rules refuse sends the run one by one, where only that sale is refused', async () => {
+    const { w, t, ms } = await sales(false);
+    (ms[4].args as { number: string }).number = (ms[1].args as { number: string }).number; // a number used twice in the run
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: ms }, w.db);
+    expect(r.results.map((x) => x.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'rejected', 'applied']);
+    expect(r.results[4].error?.code).toBe('CONFLICT');
+    expect((await w.q(`select id from public.orders where device_id = $1`, [t.deviceId])).length).toBe(5);
+  });
+});
