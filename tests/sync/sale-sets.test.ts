@@ -151,6 +151,39 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     expect(await asService((tx) => effects(tx, t, orderIds), w.db)).toEqual(oneByOne);
   });
 
+  it('keeps push order between stretches of sales and the payments and status changes around them', async () => {
+    const { w, t, ms } = await sales(false);
+    const order = (i: number) => (ms[i].args as { orderId: string }).orderId;
+    const at = (id: number, name: string, args: unknown): Mutation => ({ id, name, args, staffId: w.staff.barista, clientTime: new Date().toISOString() });
+    const paymentId = crypto.randomUUID();
+    // sales 1-2 (a set), a status change of sale 1, sales 3-4 (a set), a status change of sale 4,
+    // sale 5 alone, its payment, sale 6
+    const batch = [
+      { ...ms[0], id: 1 }, { ...ms[1], id: 2 },
+      at(3, 'order.setStatus', { orderId: order(0), status: 'ready' }),
+      { ...ms[2], id: 4 }, { ...ms[3], id: 5 },
+      at(6, 'order.setStatus', { orderId: order(3), status: 'in_progress' }),
+      { ...ms[4], id: 7 },
+      at(8, 'order.payCash', { orderId: order(4), paymentId, amountCents: 1, tenderedCents: 1 }),
+      { ...ms[5], id: 9 },
+    ];
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: batch }, w.db);
+    expect(r.results.map((x) => x.status)).toEqual(batch.map(() => 'applied'));
+    // Versions are taken in the order rows are written: they show the push order was kept.
+    const v = async (table: string, id: string) => Number((await w.q<{ version: string }>(`select version from public.${table} where id = $1`, [id]))[0].version);
+    const [o0, o1, o2, o3, o4, o5, pay] = [
+      await v('orders', order(0)), await v('orders', order(1)), await v('orders', order(2)), await v('orders', order(3)),
+      await v('orders', order(4)), await v('orders', order(5)), await v('payments', paymentId),
+    ];
+    expect(o1 < o0 && o0 < o2).toBe(true); // sale 1 changed after sale 2 was written, before sale 3
+    expect(o2 < o3 && o3 < o4).toBe(true); // sale 4 changed before sale 5 was written
+    expect(o4 < pay && pay < o5).toBe(true);
+    // and that sales 1-2 went in as a set: both orders were written before the first one's items.
+    const firstItem = (ms[0].args as { items: { id: string }[] }).items[0].id;
+    expect(o1 < (await v('order_items', firstItem))).toBe(true);
+    expect(await w.q(`select status from public.orders where id = any($1::uuid[]) order by status`, [[order(0), order(3)]])).toEqual([{ status: 'in_progress' }, { status: 'ready' }]);
+  });
+
   it('refuses nothing itself: a sale the rules refuse sends the run one by one, where only that sale is refused', async () => {
     const { w, t, ms } = await sales(false);
     (ms[4].args as { number: string }).number = (ms[1].args as { number: string }).number; // a number used twice in the run
