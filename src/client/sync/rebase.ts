@@ -15,10 +15,19 @@ export async function rebase(db: LocalDb, patch: PatchOp[], cookie: string, last
   const clientId = await clientIdOf(db);
   const device = await deviceInfo(db);
   await db.transaction('rw', db.writableTables, async () => {
-    // 1. The server's truth back under every row a pending mutation touched.
+    // 1. The server's truth back under every row a pending mutation touched: one bulk
+    // request per table (a shadow holds each row once, so their order does not matter;
+    // one request per row was thousands after a reconnect with 1,000 sales queued).
+    const back = new Map<SyncedTable, { put: Record<string, unknown>[]; del: string[] }>();
     for (const s of await db.shadow.toArray()) {
-      if (s.row) await db.rows(s.table).put(s.row);
-      else await db.rows(s.table).delete(s.rowId);
+      let b = back.get(s.table);
+      if (!b) back.set(s.table, (b = { put: [], del: [] }));
+      if (s.row) b.put.push(s.row);
+      else b.del.push(s.rowId);
+    }
+    for (const [table, b] of back) {
+      if (b.put.length) await db.rows(table).bulkPut(b.put);
+      if (b.del.length) await db.rows(table).bulkDelete(b.del);
     }
     await db.shadow.clear();
     // 2. The patch, in order, a run of same-table puts (or deletes) at a time: one bulk
