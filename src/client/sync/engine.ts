@@ -38,7 +38,8 @@ export interface EngineOptions {
   /**
    * How long the tablet stays quiet after a local mutation before it pushes (0: at once).
    * Each new mutation starts the wait again, so a run of taps is pushed together, and the
-   * next tap's transaction does not queue behind the last one's push and rebase.
+   * next tap's transaction does not queue behind the last one's push and rebase; but never
+   * more than three times the wait after the first of them, so a busy counter still sends.
    */
   pushAfterMutationMs?: number;
 }
@@ -51,6 +52,8 @@ export class SyncEngine {
   private readonly periodMs: number;
   private readonly pushAfterMutationMs: number;
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** when the first mutation still waiting for the deferred push was made */
+  private pushWaitingSince: number | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private failures = 0;
@@ -220,11 +223,16 @@ export class SyncEngine {
     if (!this.leading) return;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = null;
-    if (this.pushAfterMutationMs <= 0) return void this.sync().catch(() => {});
-    this.pushTimer = setTimeout(() => {
+    const now = Date.now();
+    this.pushWaitingSince ??= now;
+    const left = Math.min(this.pushAfterMutationMs, this.pushWaitingSince + 3 * this.pushAfterMutationMs - now);
+    const push = () => {
       this.pushTimer = null;
+      this.pushWaitingSince = null;
       void this.sync().catch(() => {});
-    }, this.pushAfterMutationMs);
+    };
+    if (left <= 0) return push();
+    this.pushTimer = setTimeout(push, left);
   }
 
   /**
@@ -279,6 +287,7 @@ export class SyncEngine {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = null;
+    this.pushWaitingSince = null;
     this.leading = false;
     void this.publish().catch(() => {});
   }

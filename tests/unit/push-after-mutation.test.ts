@@ -1,0 +1,57 @@
+// The deferred push after a tap (src/client/sync/engine.ts, pushAfterMutationMs): a run
+// of taps is pushed together a moment after the last one, so the next tap does not queue
+// behind a push and rebase; but a counter that never pauses still sends, at the latest
+// three waits after the first tap that is waiting.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { LocalDb } from '../../src/client/db/local-db.ts';
+import { SyncEngine } from '../../src/client/sync/engine.ts';
+import type { SyncTransport } from '../../src/client/sync/transport.ts';
+
+const never: SyncTransport = { push: () => new Promise(() => {}), pull: () => new Promise(() => {}) };
+
+function engineWithCountedSyncs(wait: number) {
+  const e = new SyncEngine({ db: new LocalDb(`push-after-${crypto.randomUUID()}`, { indexedDB: new IDBFactory(), IDBKeyRange }), transport: never, pushAfterMutationMs: wait });
+  const at: number[] = [];
+  Object.assign(e, { leading: true, publish: async () => {}, sync: async () => void at.push(Date.now()) });
+  return { e, at };
+}
+
+describe('the push after a tap', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('waits for a pause in the taps, then pushes once', () => {
+    vi.useFakeTimers({ now: 0 });
+    const { e, at } = engineWithCountedSyncs(1000);
+    e.notify(); // at 0
+    vi.advanceTimersByTime(400);
+    e.notify(); // at 400
+    vi.advanceTimersByTime(400);
+    e.notify(); // at 800
+    expect(at).toEqual([]);
+    vi.advanceTimersByTime(999);
+    expect(at).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(at).toEqual([1800]);
+  });
+
+  it('never waits more than three pauses after the first waiting tap, however fast the taps come', () => {
+    vi.useFakeTimers({ now: 0 });
+    const { e, at } = engineWithCountedSyncs(1000);
+    for (let t = 0; t <= 5000; t += 500) {
+      e.notify();
+      vi.advanceTimersByTime(500);
+    }
+    vi.advanceTimersByTime(1000);
+    // taps every half second: pushed at 3 s (three waits after the tap at 0), then at 6 s
+    expect(at).toEqual([3000, 6000]);
+  });
+
+  it('pushes at once when there is no wait', () => {
+    vi.useFakeTimers({ now: 0 });
+    const { e, at } = engineWithCountedSyncs(0);
+    e.notify();
+    e.notify();
+    expect(at).toEqual([0, 0]);
+  });
+});
