@@ -17,9 +17,19 @@ export async function rebase(db: LocalDb, patch: PatchOp[], cookie: string, last
   await db.transaction('rw', db.writableTables, async () => {
     // 1. The server's truth back under every row a pending mutation touched: one bulk
     // request per table (a shadow holds each row once, so their order does not matter;
-    // one request per row was thousands after a reconnect with 1,000 sales queued).
+    // one request per row was thousands after a reconnect with 1,000 sales queued). A row
+    // the patch itself puts or deletes ends as the patch says whatever it was before, so
+    // it is not restored first: after a reconnect that is nearly every shadowed row (the
+    // tablet's own sales, confirmed, come back in the patch).
+    const patched = new Set<string>();
+    let cleared = false;
+    for (const op of patch) {
+      if (op.op === 'clear') cleared = true;
+      else patched.add(`${op.table}:${op.op === 'put' ? op.row.id : op.id}`);
+    }
     const back = new Map<SyncedTable, { put: Record<string, unknown>[]; del: string[] }>();
-    for (const s of await db.shadow.toArray()) {
+    for (const s of cleared ? [] : await db.shadow.toArray()) {
+      if (patched.has(`${s.table}:${s.rowId}`)) continue;
       let b = back.get(s.table);
       if (!b) back.set(s.table, (b = { put: [], del: [] }));
       if (s.row) b.put.push(s.row);
