@@ -8,16 +8,14 @@
 // a crash between steps is repaired by the next confirm or by the webhook.
 import { z } from 'zod';
 import { formatCents } from '../../shared/domain/money.ts';
-import type { confirmResponseSchema, intentCreateSchema, intentResponseSchema, orderIntentSchema } from '../../shared/domain/payments.ts';
+import type { confirmResponseSchema, intentResponseSchema, orderIntentSchema } from '../../shared/domain/payments.ts';
 import { AppError } from '../../shared/errors.ts';
 import { asService, withClaims, type Tx } from '../db/index.ts';
 import type { DeviceIdentity } from '../sync/push.ts';
 import { defaultTerminalLocation, demoGateway, getGateway } from './config.ts';
 import { FINAL_INTENT_STATUSES, GatewayRefusal, GatewayUnavailable, unavailable, type GatewayIntent, type PaymentGateway } from './gateway.ts';
-import { createPassIntent } from './pass-sales.ts';
 import { intentRow, paidCents, recordFailed, recordStatus, recordSucceeded, type IntentRow, type OrderRow } from './record.ts';
 
-type IntentInput = z.output<typeof intentCreateSchema>;
 type IntentResponse = z.output<typeof intentResponseSchema>;
 type ConfirmResponse = z.output<typeof confirmResponseSchema>;
 
@@ -104,12 +102,7 @@ export async function settleOtherAttempts(gw: PaymentGateway, sale: { order_id: 
   }
 }
 
-export async function createIntent(device: DeviceIdentity, input: IntentInput): Promise<IntentResponse> {
-  if ('pass' in input) return createPassIntent(device, input);
-  return createOrderIntent(device, input);
-}
-
-async function createOrderIntent(device: DeviceIdentity, input: z.output<typeof orderIntentSchema>): Promise<IntentResponse> {
+export async function createIntent(device: DeviceIdentity, input: z.output<typeof orderIntentSchema>): Promise<IntentResponse> {
   const gw = getGateway();
   await checkStaff(device, input.staffId);
   let order = await readOrder(device, input.orderId);

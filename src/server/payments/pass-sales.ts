@@ -1,21 +1,17 @@
 // A pass sold by card at the front desk (issue #5; DESIGN §8 for cards). The desk names
 // the pass it is selling (a new id, the plan, the member); the server prices it from the
-// plan, never from the desk. The pass is made when the card payment is recorded, by the
-// one path every outcome goes through (the desk's confirm, Stripe's webhook, a later
-// attempt that finds an earlier one went through): the pass, its credits and the card
-// payment in one transaction, once per PaymentIntent. A declined or abandoned card sells
-// nothing, so there is no half-sold pass to clean up.
+// plan, never from the desk. The pass is made when the card payment is recorded
+// (record.ts, recordPassSale), by the one path every outcome goes through: the desk's
+// confirm, Stripe's webhook, a later attempt that finds an earlier one went through. A
+// declined or abandoned card sells nothing, so there is no half-sold pass to clean up.
 import { z } from 'zod';
-import { formatCents } from '../../shared/domain/money.ts';
 import type { intentResponseSchema, passIntentSchema } from '../../shared/domain/payments.ts';
 import { AppError } from '../../shared/errors.ts';
 import { asService, withClaims, type Tx } from '../db/index.ts';
-import { insertPass } from '../mutators/passes.ts';
 import type { DeviceIdentity } from '../sync/push.ts';
 import { getGateway } from './config.ts';
-import type { GatewayIntent } from './gateway.ts';
 import { ask, checkStaff, deviceClaims, settleOtherAttempts, toResponse } from './intents.ts';
-import { flagOnce, intentRow, setIntentStatus, type IntentHome, type IntentRow, type Recorded } from './record.ts';
+import { intentRow, type IntentRow } from './record.ts';
 
 type PassIntentInput = z.output<typeof passIntentSchema>;
 
@@ -108,62 +104,4 @@ export async function createPassIntent(device: DeviceIdentity, input: PassIntent
   });
   if (!row) throw new AppError('CONFLICT', 'Another card payment for this sale was started at the same time. Try again.');
   return toResponse(row, pi);
-}
-
-/**
- * A PaymentIntent for a pass that succeeded: the pass, its credits and the card payment,
- * in the caller's (trusted) transaction, once. A second card that went through for a pass
- * already paid is recorded too, and flagged for a refund (the inbox offers one).
- */
-export async function recordPassSale(
-  tx: Tx,
-  pi: GatewayIntent,
-  where: IntentHome & { pass: NonNullable<IntentHome['pass']>; locationId: string },
-): Promise<Recorded | null> {
-  const { passId, planId, customerId } = where.pass;
-  // one sale at a time per pass: a confirm and a webhook arriving together make one pass
-  await tx.query(`select pg_advisory_xact_lock(hashtext('pass-sale:' || $1))`, [passId]);
-  const { rows: done } = await tx.query<{ id: string; amount_cents: number; tip_cents: number }>(
-    `select id, amount_cents, tip_cents from public.payments where stripe_payment_intent_id = $1`,
-    [pi.id],
-  );
-  if (done[0]) {
-    if (where.row) await setIntentStatus(tx, pi.id, 'succeeded');
-    return { paymentId: done[0].id, amountCents: done[0].amount_cents, tipCents: done[0].tip_cents, balanceCents: 0, created: false };
-  }
-  const { rows: [loc] } = await tx.query<{ organization_id: string; currency: string }>(`select organization_id, currency from public.locations where id = $1`, [where.locationId]);
-  const { rows: [plan] } = await tx.query<{ name: string; kind: string; credits: number | null; duration_days: number | null }>(
-    `select name, kind, credits, duration_days from public.plans where id = $1 and organization_id = $2`,
-    [planId, loc.organization_id],
-  );
-  const { rows: [customer] } = await tx.query(`select 1 from public.customers where id = $1 and organization_id = $2`, [customerId, loc.organization_id]);
-  const money = formatCents(pi.amountReceivedCents, loc.currency);
-  if (!plan || !customer) {
-    await flagOnce(tx, where.locationId, 'orphan_card_payment', pi.id,
-      `A card payment of ${money} for a pass went through in Stripe (${pi.id}) but its plan or member is not on the server. Refund the card.`,
-      { amountReceivedCents: pi.amountReceivedCents, currency: pi.currency, metadata: pi.metadata }, { deviceId: null });
-    return null;
-  }
-  const { rows: sold } = await tx.query(`select 1 from public.customer_passes where id = $1`, [passId]);
-  if (!sold[0]) await insertPass(tx, { passId, organizationId: loc.organization_id, customerId, locationId: where.locationId, plan: { id: planId, ...plan } });
-
-  const base = where.row?.amount_cents ?? (Number.parseInt(pi.metadata.base_amount_cents ?? '', 10) || pi.amountCents);
-  const amount = Math.min(base, pi.amountReceivedCents);
-  const tip = pi.amountReceivedCents - amount;
-  const deviceId = where.row?.device_id ?? (/^[0-9a-f-]{36}$/i.test(pi.metadata.device_id ?? '') ? pi.metadata.device_id : null);
-  const { rows: [p] } = await tx.query<{ id: string }>(
-    `insert into public.payments (id, location_id, order_id, pass_id, method, amount_cents, tip_cents, status, stripe_payment_intent_id, device_id, staff_id)
-     select gen_random_uuid(), $1, null, $2, 'card', $3, $4, 'succeeded', $5, d.id, $7
-     from (select $6::uuid as want) w left join public.devices d on d.id = w.want
-     returning id`,
-    [where.locationId, passId, amount, tip, pi.id, deviceId, where.row?.staff_id ?? null],
-  );
-  if (sold[0]) {
-    // the pass was paid already (another card attempt went through first): this money is extra
-    await flagOnce(tx, where.locationId, 'orphan_card_payment', pi.id,
-      `The ${plan.name} pass was paid twice by card; ${money} (${pi.id}) is extra. Refund it to the customer.`,
-      { passId, amountCents: amount, owedCents: 0, paymentId: p.id }, { deviceId });
-  }
-  if (where.row) await setIntentStatus(tx, pi.id, 'succeeded');
-  return { paymentId: p.id, amountCents: amount, tipCents: tip, balanceCents: 0, created: true };
 }

@@ -13,7 +13,7 @@ import { formatCents } from '../../shared/domain/money.ts';
 import type { Tx } from '../db/index.ts';
 import type { ReconKind } from '../mutators/context.ts';
 import type { GatewayIntent } from './gateway.ts';
-import { recordPassSale } from './pass-sales.ts';
+import { insertPass } from '../mutators/passes.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -97,7 +97,7 @@ export async function flag(
 }
 
 /** One open item per PaymentIntent and kind: a webhook delivered again adds nothing. */
-export async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paymentIntentId: string, summary: string, details: Record<string, unknown>, refs: { orderId?: string | null; deviceId?: string | null }) {
+async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paymentIntentId: string, summary: string, details: Record<string, unknown>, refs: { orderId?: string | null; deviceId?: string | null }) {
   const { rows } = await tx.query(
     `select 1 from public.reconciliation_items where location_id = $1 and kind = $2 and details->>'paymentIntentId' = $3 limit 1`,
     [locationId, kind, paymentIntentId],
@@ -105,7 +105,7 @@ export async function flagOnce(tx: Tx, locationId: string, kind: ReconKind, paym
   if (!rows[0]) await flag(tx, locationId, kind, summary, { ...details, paymentIntentId }, refs);
 }
 
-export interface IntentHome {
+interface IntentHome {
   row: IntentRow | null;
   orderId: string | null;
   locationId: string | null;
@@ -131,7 +131,7 @@ async function whereIntentBelongs(tx: Tx, pi: GatewayIntent): Promise<IntentHome
   return { row: null, orderId, locationId, pass: !orderId && passId && planId && customerId ? { passId, planId, customerId } : null };
 }
 
-export async function setIntentStatus(tx: Tx, id: string, status: string) {
+async function setIntentStatus(tx: Tx, id: string, status: string) {
   // A succeeded or canceled intent is final: a late event about an earlier state changes nothing.
   await tx.query(
     `update app.card_intents set status = $2, updated_at = now()
@@ -231,4 +231,62 @@ export async function recordFailed(tx: Tx, pi: GatewayIntent): Promise<void> {
 /** Keeps our copy of an intent's status in step (canceled, requires_payment_method, …). */
 export async function recordStatus(tx: Tx, pi: GatewayIntent): Promise<void> {
   await setIntentStatus(tx, pi.id, pi.status);
+}
+
+/**
+ * A PaymentIntent for a pass that succeeded: the pass, its credits and the card payment,
+ * in the caller's (trusted) transaction, once. A second card that went through for a pass
+ * already paid is recorded too, and flagged for a refund (the inbox offers one).
+ */
+async function recordPassSale(
+  tx: Tx,
+  pi: GatewayIntent,
+  where: IntentHome & { pass: NonNullable<IntentHome['pass']>; locationId: string },
+): Promise<Recorded | null> {
+  const { passId, planId, customerId } = where.pass;
+  // one sale at a time per pass: a confirm and a webhook arriving together make one pass
+  await tx.query(`select pg_advisory_xact_lock(hashtext('pass-sale:' || $1))`, [passId]);
+  const { rows: done } = await tx.query<{ id: string; amount_cents: number; tip_cents: number }>(
+    `select id, amount_cents, tip_cents from public.payments where stripe_payment_intent_id = $1`,
+    [pi.id],
+  );
+  if (done[0]) {
+    if (where.row) await setIntentStatus(tx, pi.id, 'succeeded');
+    return { paymentId: done[0].id, amountCents: done[0].amount_cents, tipCents: done[0].tip_cents, balanceCents: 0, created: false };
+  }
+  const { rows: [loc] } = await tx.query<{ organization_id: string; currency: string }>(`select organization_id, currency from public.locations where id = $1`, [where.locationId]);
+  const { rows: [plan] } = await tx.query<{ name: string; kind: string; credits: number | null; duration_days: number | null }>(
+    `select name, kind, credits, duration_days from public.plans where id = $1 and organization_id = $2`,
+    [planId, loc.organization_id],
+  );
+  const { rows: [customer] } = await tx.query(`select 1 from public.customers where id = $1 and organization_id = $2`, [customerId, loc.organization_id]);
+  const money = formatCents(pi.amountReceivedCents, loc.currency);
+  if (!plan || !customer) {
+    await flagOnce(tx, where.locationId, 'orphan_card_payment', pi.id,
+      `A card payment of ${money} for a pass went through in Stripe (${pi.id}) but its plan or member is not on the server. Refund the card.`,
+      { amountReceivedCents: pi.amountReceivedCents, currency: pi.currency, metadata: pi.metadata }, { deviceId: null });
+    return null;
+  }
+  const { rows: sold } = await tx.query(`select 1 from public.customer_passes where id = $1`, [passId]);
+  if (!sold[0]) await insertPass(tx, { passId, organizationId: loc.organization_id, customerId, locationId: where.locationId, plan: { id: planId, ...plan } });
+
+  const base = where.row?.amount_cents ?? (Number.parseInt(pi.metadata.base_amount_cents ?? '', 10) || pi.amountCents);
+  const amount = Math.min(base, pi.amountReceivedCents);
+  const tip = pi.amountReceivedCents - amount;
+  const deviceId = where.row?.device_id ?? (/^[0-9a-f-]{36}$/i.test(pi.metadata.device_id ?? '') ? pi.metadata.device_id : null);
+  const { rows: [p] } = await tx.query<{ id: string }>(
+    `insert into public.payments (id, location_id, order_id, pass_id, method, amount_cents, tip_cents, status, stripe_payment_intent_id, device_id, staff_id)
+     select gen_random_uuid(), $1, null, $2, 'card', $3, $4, 'succeeded', $5, d.id, $7
+     from (select $6::uuid as want) w left join public.devices d on d.id = w.want
+     returning id`,
+    [where.locationId, passId, amount, tip, pi.id, deviceId, where.row?.staff_id ?? null],
+  );
+  if (sold[0]) {
+    // the pass was paid already (another card attempt went through first): this money is extra
+    await flagOnce(tx, where.locationId, 'orphan_card_payment', pi.id,
+      `The ${plan.name} pass was paid twice by card; ${money} (${pi.id}) is extra. Refund it to the customer.`,
+      { passId, amountCents: amount, owedCents: 0, paymentId: p.id }, { deviceId });
+  }
+  if (where.row) await setIntentStatus(tx, pi.id, 'succeeded');
+  return { paymentId: p.id, amountCents: amount, tipCents: tip, balanceCents: 0, created: true };
 }
