@@ -12,20 +12,12 @@ import type { ResolveRequest } from '../../shared/domain/manager.ts';
 import { AppError } from '../../shared/errors.ts';
 import { withClaims, type Claims } from '../db/index.ts';
 import { createRefund } from '../payments/refunds.ts';
-import { managedLocation, managedLocations, userStaffId } from './access.ts';
-import { resolveItem } from './reconciliation.ts';
+import { userStaffId } from './access.ts';
+import { lockOpenItem, resolveItem } from './reconciliation.ts';
 
 export async function refundFromInbox(user: { userId: string; claims: Claims }, itemId: string, req: Extract<ResolveRequest, { action: 'refund' }>) {
   const due = await withClaims(user.claims, async (tx) => {
-    await managedLocations(tx);
-    const { rows: [item] } = await tx.query<{ kind: string; status: string; location_id: string; details: Record<string, unknown> }>(
-      `select kind, status, location_id, details from public.reconciliation_items where id = $1 and not deleted for update`,
-      [itemId],
-    );
-    if (!item) throw new AppError('NOT_FOUND', 'That item is not in your inbox. Refresh the list.');
-    const loc = await managedLocation(tx, item.location_id);
-    if (item.status !== 'open') throw new AppError('CONFLICT', `This item was already ${item.status}. Refresh the list.`);
-    if (item.kind !== 'orphan_card_payment') throw new AppError('VALIDATION_FAILED', '“refund” applies only to a card payment without an order, or one its order did not need.');
+    const { item, loc } = await lockOpenItem(tx, itemId, 'refund');
     const d = item.details;
     if (typeof d.paymentId === 'string') {
       // the order was paid twice: give back what it did not owe

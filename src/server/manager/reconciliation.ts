@@ -62,7 +62,8 @@ interface Item {
   details: Record<string, unknown>;
 }
 
-export async function resolveItem(tx: Tx, itemId: string, req: ResolveRequest) {
+/** The open item, locked, at a location the manager manages, if `action` applies to its kind. */
+export async function lockOpenItem(tx: Tx, itemId: string, action: ResolveRequest['action']): Promise<{ item: Item; loc: ManagedLocation }> {
   await managedLocations(tx); // not a manager at all: 403 before anything else
   const { rows } = await tx.query<Item>(
     `select id, kind, status, location_id, order_id, booking_id, details from public.reconciliation_items
@@ -74,9 +75,14 @@ export async function resolveItem(tx: Tx, itemId: string, req: ResolveRequest) {
   const loc = await managedLocation(tx, item.location_id);
   if (item.status !== 'open') throw new AppError('CONFLICT', `This item was already ${item.status}. Refresh the list.`);
   const allowed = ACTIONS_BY_KIND[item.kind] ?? ['dismiss'];
-  if (!allowed.includes(req.action)) {
-    throw new AppError('VALIDATION_FAILED', `“${req.action}” does not apply to this kind of item; choose one of: ${allowed.join(', ')}.`);
+  if (!allowed.includes(action)) {
+    throw new AppError('VALIDATION_FAILED', `“${action}” does not apply to this kind of item; choose one of: ${allowed.join(', ')}.`);
   }
+  return { item, loc };
+}
+
+export async function resolveItem(tx: Tx, itemId: string, req: ResolveRequest) {
+  const { item, loc } = await lockOpenItem(tx, itemId, req.action);
   const effect = await ACTION_EFFECTS[req.action]?.(tx, loc, item, req);
   const resolution = { ...req, ...(effect ?? {}) };
   await tx.query(
