@@ -53,6 +53,43 @@ describe('the local writer', () => {
     expect((await db.rows('payments').get('p1'))?.amount_cents).toBe(2);
   });
 
+  it('counts every modify of one row, and lets later reads and writes see them', async () => {
+    const db = fresh();
+    await db.rows('stock_levels').put({ id: 'milk', quantity: 10, version: 4, deleted: false });
+    const add = (n: number, id = 'milk') => (r: Record<string, unknown> | undefined) => ({ ...r, id, quantity: Number(r?.quantity ?? 0) + n });
+    await tx(db, async (w) => {
+      // three sales, none waiting for the level: each builds on the one before
+      w.modify('stock_levels', 'milk', add(-1));
+      w.modify('stock_levels', 'milk', add(-2));
+      w.modify('stock_levels', 'oat', add(5, 'oat')); // no row yet
+      w.modify('stock_levels', 'milk', add(-3));
+      expect((await w.get('stock_levels', 'milk'))?.quantity).toBe(4);
+      expect((await w.all('stock_levels')).map((r) => [r.id, r.quantity]).sort()).toEqual([['milk', 4], ['oat', 5]]);
+      // a direct write of the row goes after the modifies, not before them
+      await w.update('stock_levels', 'milk', { quantity: 100 });
+      w.modify('stock_levels', 'milk', add(1));
+    });
+    expect((await db.rows('stock_levels').get('milk'))?.quantity).toBe(101);
+    expect((await db.rows('stock_levels').get('oat'))?.quantity).toBe(5);
+    // the pre-images are the rows as they were before the transaction, once each
+    expect((await db.shadow.get('stock_levels:milk'))?.row).toEqual({ id: 'milk', quantity: 10, version: 4, deleted: false });
+    expect((await db.shadow.get('stock_levels:oat'))?.row).toBeNull();
+  });
+
+  it('leaves a row alone when the modify returns nothing, and rolls back with the rest', async () => {
+    const db = fresh();
+    await db.rows('stock_levels').put({ id: 'milk', quantity: 10, version: 0, deleted: false });
+    await tx(db, async (w) => w.modify('stock_levels', 'milk', () => undefined));
+    expect((await db.rows('stock_levels').get('milk'))?.quantity).toBe(10);
+    await expect(
+      tx(db, async (w) => {
+        w.modify('stock_levels', 'milk', (r) => ({ ...r, id: 'milk', quantity: 0 }));
+        w.defer(Promise.reject(new Error('the outbox write failed')));
+      }),
+    ).rejects.toThrow(/outbox write failed/);
+    expect((await db.rows('stock_levels').get('milk'))?.quantity).toBe(10);
+  });
+
   it('rolls the whole mutation back when a write it did not wait for fails', async () => {
     const db = fresh();
     await expect(

@@ -29,8 +29,8 @@ async function location(w: LocalWriter, c: ApplyContext) {
 async function moveStock(w: LocalWriter, c: ApplyContext, itemId: string, delta: number, reason: string, n: number, orderId?: string) {
   if (!delta) return;
   await w.create('stock_movements', { id: `${c.key}:${n}`, location_id: c.locationId, item_id: itemId, delta, reason, order_id: orderId ?? null, created_at: c.clientTime });
-  const level = await w.get('stock_levels', itemId);
-  await w.put('stock_levels', { id: itemId, location_id: c.locationId, quantity: num(level?.quantity) + delta, version: level?.version ?? 0 }, level);
+  // the level is read, changed and written without the tap waiting for it
+  w.modify('stock_levels', itemId, (level) => ({ ...level, id: itemId, location_id: c.locationId, quantity: num(level?.quantity) + delta, version: level?.version ?? 0 }));
 }
 
 async function openDrawer(w: LocalWriter, c: ApplyContext) {
@@ -98,11 +98,11 @@ export const appliers: Record<string, Applier> = {
     if (pts) await w.create('loyalty_ledger', { id: `${c.key}:pts`, organization_id: c.organizationId, location_id: c.locationId, customer_id: a.customerId, delta_points: pts, reason: 'earn', order_id: a.orderId });
   },
   async 'order.payCash'(w, a, c) {
-    const [o, d] = await Promise.all([w.get('orders', a.orderId), openDrawer(w, c)]);
+    // every read at once: the order, the drawer, and what was paid before this payment
+    const [o, d, before] = await Promise.all([w.get('orders', a.orderId), openDrawer(w, c), w.where('payments', 'order_id', a.orderId)]);
     if (!o) return;
     await w.create('payments', { id: a.paymentId, location_id: c.locationId, order_id: a.orderId, method: 'cash', amount_cents: a.amountCents, tendered_cents: a.tenderedCents, status: 'succeeded', staff_id: c.staffId, device_id: c.deviceId, created_at: c.clientTime });
-    // issued after the put above, so it counts this payment too
-    const paid = (await w.where('payments', 'order_id', a.orderId)).filter((p) => p.status === 'succeeded').reduce((s, p) => s + num(p.amount_cents), 0);
+    const paid = a.amountCents + before.filter((p) => p.id !== a.paymentId && p.status === 'succeeded').reduce((s, p) => s + num(p.amount_cents), 0);
     if (paid >= num(o.total_cents)) await w.update('orders', a.orderId, { payment_status: 'paid' }, o);
     if (d) await w.create('drawer_movements', { id: `${c.key}:cash`, location_id: c.locationId, drawer_session_id: d.id, kind: 'sale', amount_cents: a.amountCents, order_id: a.orderId });
   },

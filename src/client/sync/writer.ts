@@ -17,6 +17,8 @@ export class LocalWriter {
   readonly db: LocalDb;
   private readonly seen = new Set<string>();
   private pending: PromiseLike<unknown>[] = [];
+  /** Rows a `modify` is still writing: the row as it will be once its write is issued. */
+  private latest = new Map<string, PromiseLike<Row | undefined>>();
   private failed: { error: unknown } | null = null;
 
   constructor(db: LocalDb) {
@@ -52,17 +54,62 @@ export class LocalWriter {
   }
 
   async get(table: SyncedTable, id: string): Promise<Row | undefined> {
-    const r = (await this.db.rows(table).get(id)) as Row | undefined;
+    const r = (await (this.latest.get(`${table}:${id}`) ?? this.db.rows(table).get(id))) as Row | undefined;
     return r && !r.deleted ? r : undefined;
   }
 
   async where(table: SyncedTable, index: string, value: string): Promise<Row[]> {
+    await this.settle(table);
     const rows = (await this.db.rows(table).where(index).equals(value).toArray()) as Row[];
     return rows.filter((r) => !r.deleted);
   }
 
   async all(table: SyncedTable): Promise<Row[]> {
+    await this.settle(table);
     return ((await this.db.rows(table).toArray()) as Row[]).filter((r) => !r.deleted);
+  }
+
+  /** Waits until every `modify` of the table has issued its write (a query must see them). */
+  private async settle(table: SyncedTable): Promise<void> {
+    if (!this.latest.size) return;
+    const prefix = `${table}:`;
+    for (const [key, p] of this.latest) if (key.startsWith(prefix)) await p;
+  }
+
+  /**
+   * Before a direct write of a row a `modify` is still writing: waits for that write to be
+   * issued, so this one lands after it, and forgets it, so later reads go to the table.
+   */
+  private async settleRow(table: SyncedTable, id: string): Promise<void> {
+    const key = `${table}:${id}`;
+    const p = this.latest.get(key);
+    if (!p) return;
+    await p;
+    if (this.latest.get(key) === p) this.latest.delete(key);
+  }
+
+  /**
+   * A read-modify-write nobody waits for: `next` gets the row as it is (undefined when
+   * there is none) and returns the row to write, or undefined to leave it. The read is
+   * issued now; the write follows when it answers, before `flush()` returns. Until then
+   * `get` answers with the row as it will be, and a second `modify` of the row builds on
+   * the first, so a run of sales that use one inventory item counts every one of them,
+   * and a tap waits for no round trip of its own here.
+   */
+  modify(table: SyncedTable, id: string, next: (current: Row | undefined) => Row | undefined): void {
+    const key = `${table}:${id}`;
+    const before = this.latest.get(key);
+    const read = before ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
+    if (!before) this.keep(table, id, read);
+    const after = Dexie.Promise.resolve(read).then((raw) => {
+      const row = next(raw && !raw.deleted ? raw : undefined);
+      if (!row) return raw;
+      const stored = { version: 0, deleted: false, ...row };
+      this.defer(this.db.rows(table).put(stored));
+      return stored as Row;
+    });
+    this.latest.set(key, after);
+    this.defer(after);
   }
 
   /**
@@ -70,6 +117,7 @@ export class LocalWriter {
    * row as the caller just read it in this transaction (not deleted), which spares a read.
    */
   async put(table: SyncedTable, row: Row, current?: Row): Promise<void> {
+    await this.settleRow(table, row.id);
     this.keep(table, row.id, current);
     this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
   }
@@ -81,6 +129,7 @@ export class LocalWriter {
    * never replaced, so should one exist after all the older pre-image stays.
    */
   async create(table: SyncedTable, row: Row): Promise<void> {
+    await this.settleRow(table, row.id);
     const key = `${table}:${row.id}`;
     if (!this.seen.has(key)) {
       this.seen.add(key);
@@ -94,6 +143,7 @@ export class LocalWriter {
    * the caller passes the row as it just read it in this transaction (not deleted).
    */
   async update(table: SyncedTable, id: string, patch: Record<string, unknown>, current?: Row): Promise<void> {
+    await this.settleRow(table, id);
     const read = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
     // the shadow read goes out with the row's read, before the write below
     this.keep(table, id, read);
