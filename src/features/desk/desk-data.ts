@@ -86,20 +86,27 @@ export interface PassView {
 }
 
 /** A member's passes, the usable ones first, with credits from the local ledger. */
-export async function memberPasses(db: LocalDb, customerId: string, at: string, timeZone: string): Promise<PassView[]> {
-  const passes = parseRows('customer_passes', await db.rows('customer_passes').where('customer_id').equals(customerId).toArray());
-  const plans = new Map((await readAll(db, 'plans')).map((p) => [p.id, p]));
-  const out: PassView[] = [];
-  for (const p of passes) {
-    const credits = p.kind === 'unlimited' ? null : parseRows('credit_ledger', await db.rows('credit_ledger').where('pass_id').equals(p.id).toArray()).reduce((s, r) => s + r.delta, 0);
+export async function memberPasses(db: LocalDb, customerId: string, at: string, timeZone: string, plans?: Promise<Map<string, RowOf<'plans'>>>): Promise<PassView[]> {
+  // every read at once: a roster asks this for each student, and a check-in tap's
+  // transaction waits while these reads hold the pass and ledger tables
+  const [passes, planById] = await Promise.all([
+    db.rows('customer_passes').where('customer_id').equals(customerId).toArray().then((r) => parseRows('customer_passes', r)),
+    plans ?? plansById(db),
+  ]);
+  const ledgers = await Promise.all(passes.map((p) => (p.kind === 'unlimited' ? null : db.rows('credit_ledger').where('pass_id').equals(p.id).toArray())));
+  const out: PassView[] = passes.map((p, i) => {
+    const rows = ledgers[i];
+    const credits = rows === null ? null : parseRows('credit_ledger', rows).reduce((s, r) => s + r.delta, 0);
     const expired = !!p.expires_at && p.expires_at < at;
     const usable = !expired && (credits === null || credits > 0);
-    const planName = plans.get(p.plan_id)?.name ?? p.kind;
+    const planName = planById.get(p.plan_id)?.name ?? p.kind;
     const parts = [planName, credits === null ? null : `${credits} left`, p.expires_at ? `${expired ? 'expired' : 'until'} ${shortDate(p.expires_at, timeZone)}` : null];
-    out.push({ id: p.id, planName, kind: p.kind, credits, expiresAt: p.expires_at ?? null, usable, label: parts.filter(Boolean).join(' · ') });
-  }
+    return { id: p.id, planName, kind: p.kind, credits, expiresAt: p.expires_at ?? null, usable, label: parts.filter(Boolean).join(' · ') };
+  });
   return out.sort((a, b) => Number(b.usable) - Number(a.usable) || (a.expiresAt ?? '~').localeCompare(b.expiresAt ?? '~'));
 }
+
+const plansById = async (db: LocalDb) => new Map((await readAll(db, 'plans')).map((p) => [p.id, p]));
 
 export interface RosterEntry {
   sessionId: string;
@@ -119,18 +126,34 @@ export interface RosterEntry {
 const ORDER: Record<string, number> = { checked_in: 1, booked: 0, waitlisted: 2, no_show: 3, late_cancelled: 4, cancelled: 5 };
 
 /** Everyone booked or waitlisted in a class (and who was checked in, cancelled or absent). */
-export async function loadRoster(db: LocalDb, sessionId: string, timeZone: string): Promise<RosterEntry[]> {
-  const session = parseRows('class_sessions', [await db.rows('class_sessions').get(sessionId)].filter(Boolean))[0];
+export function loadRoster(db: LocalDb, sessionId: string, timeZone: string): Promise<RosterEntry[]> {
+  // The roster is read again after every check-in, here or on the other desk: its reads go
+  // out together in one read-only transaction, a few round trips in all rather than
+  // several per student, so the next tap's transaction (which shares the booking and pass
+  // tables, and must wait for reads of them already under way) is not kept waiting.
+  const tables = (['class_sessions', 'bookings', 'customers', 'customer_passes', 'plans', 'credit_ledger', 'waivers'] as const).map((t) => db.rows(t));
+  return db.transaction('r', tables, () => readRoster(db, sessionId, timeZone));
+}
+
+async function readRoster(db: LocalDb, sessionId: string, timeZone: string): Promise<RosterEntry[]> {
+  const plans = plansById(db);
+  plans.catch(() => undefined); // awaited below, unless there is no such class
+  const [sessionRow, bookingRows] = await Promise.all([db.rows('class_sessions').get(sessionId), db.rows('bookings').where('session_id').equals(sessionId).toArray()]);
+  const session = parseRows('class_sessions', [sessionRow].filter(Boolean))[0];
   if (!session) return [];
-  const bookings = parseRows('bookings', await db.rows('bookings').where('session_id').equals(sessionId).toArray());
-  const out: RosterEntry[] = [];
-  for (const b of bookings) {
-    const c = parseRows('customers', [await db.rows('customers').get(b.customer_id)].filter(Boolean))[0];
-    const passes = await memberPasses(db, b.customer_id, session.starts_at, timeZone);
+  const bookings = parseRows('bookings', bookingRows);
+  const out: RosterEntry[] = await Promise.all(bookings.map(async (b) => {
+    const [customer, passes, waiverRows, theirRows] = await Promise.all([
+      db.rows('customers').get(b.customer_id),
+      memberPasses(db, b.customer_id, session.starts_at, timeZone, plans),
+      db.rows('waivers').where('customer_id').equals(b.customer_id).toArray(),
+      db.rows('bookings').where('customer_id').equals(b.customer_id).toArray(),
+    ]);
+    const c = parseRows('customers', [customer].filter(Boolean))[0];
     const chosen = (b.pass_id ? passes.find((p) => p.id === b.pass_id) : undefined) ?? passes.find((p) => p.usable) ?? passes[0] ?? null;
-    const waivers = parseRows('waivers', await db.rows('waivers').where('customer_id').equals(b.customer_id).toArray());
-    const theirs = parseRows('bookings', await db.rows('bookings').where('customer_id').equals(b.customer_id).toArray());
-    out.push({
+    const waivers = parseRows('waivers', waiverRows);
+    const theirs = parseRows('bookings', theirRows);
+    return {
       sessionId,
       bookingId: b.id,
       customerId: b.customer_id,
@@ -143,8 +166,8 @@ export async function loadRoster(db: LocalDb, sessionId: string, timeZone: strin
       waiver: waivers.length > 0,
       firstVisit: !theirs.some((x) => x.id !== b.id && x.status === 'checked_in'),
       notes: (c?.notes as string | null | undefined) ?? null,
-    });
-  }
+    };
+  }));
   out.sort((a, b) => ORDER[a.status] - ORDER[b.status] || (a.waitlistPosition ?? 0) - (b.waitlistPosition ?? 0) || a.name.localeCompare(b.name));
   // The server keeps positions with gaps (a promotion never renumbers); the desk shows the place in line.
   let rank = 0;
