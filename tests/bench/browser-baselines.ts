@@ -43,3 +43,14 @@ export function markCommits(page: Page): Promise<void> {
     };
   });
 }
+
+/**
+ * Waits until the screen as it is now has been drawn (two animation frames): a person taps
+ * a button they can see, so a tap measured "as a person taps" starts after the frame that
+ * shows the previous step. A test driver's next click can land before it, while the
+ * browser is still laying out and painting the previous step; that back-to-back figure is
+ * printed beside it.
+ */
+export function painted(page: Page): Promise<void> {
+  return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}

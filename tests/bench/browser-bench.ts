@@ -3,14 +3,14 @@
 // sits beside a baseline measured in the same run.
 import { gzipSync } from 'node:zlib';
 import type { Figure } from './sync-bench.ts';
-import { bareIdbPuts, markCommits, ms, pct } from './browser-baselines.ts';
+import { bareIdbPuts, markCommits, ms, painted, pct } from './browser-baselines.ts';
 import { describe, jsBudget, kb } from './js-budget.ts';
 import { startAppServer } from '../fixtures/app-server.ts';
 import { launchChromium } from '../fixtures/browser.ts';
 import { addProduct, registerTablet, signInStaff } from '../fixtures/pos-driver.ts';
 
 
-export async function benchBrowser(log: (s: string) => void, orders = 200): Promise<Figure[]> {
+export async function benchBrowser(log: (s: string) => void, orders = 400): Promise<Figure[]> {
   const app = await startAppServer('pglite');
   const browser = await launchChromium();
   const figures: Figure[] = [];
@@ -41,13 +41,18 @@ export async function benchBrowser(log: (s: string) => void, orders = 200): Prom
     // Tap-to-durable: from the click on Cash to the order number on screen, which the POS
     // shows only after the sale and its outbox entries are committed to IndexedDB; and,
     // beside it, to the moment that commit resolved (the rest is rendering the receipt).
+    // Every other sale the tap waits until the sheet showing the amount has been drawn,
+    // as a person's tap does; the others tap at once, back to back with the click before.
     const samples: number[] = [];
     const committed: number[] = [];
+    const backToBack: number[] = [];
     await markCommits(page);
     for (let i = 0; i < orders; i++) {
       await addProduct(page, i % 2 ? 'Butter croissant' : 'Espresso');
       await page.getByRole('button', { name: /^Charge/ }).click();
       await page.getByRole('button', { name: 'Exact' }).click();
+      const asPerson = i % 2 === 0;
+      if (asPerson) await painted(page);
       const t = await page.evaluate(
         () =>
           new Promise<[number, number]>((resolve) => {
@@ -63,15 +68,19 @@ export async function benchBrowser(log: (s: string) => void, orders = 200): Prom
             btn.click();
           }),
       );
-      samples.push(t[0]);
-      committed.push(t[1]);
+      if (asPerson) {
+        samples.push(t[0]);
+        committed.push(t[1]);
+      } else backToBack.push(t[0]);
       await page.getByRole('button', { name: 'New order' }).click();
     }
     // Baseline: one bare IndexedDB write of a small record, in the same page.
     const bare = await bareIdbPuts(page, 200);
-    figures.push({ engine: 'pglite', what: `Chromium: tap Cash → durable in IndexedDB (p50 / p95, ${orders} orders)`, value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(samples, 95) / pct(bare, 50)).toFixed(1) });
+    const n = samples.length;
+    figures.push({ engine: 'pglite', what: `Chromium: tap Cash → durable in IndexedDB (p50 / p95, ${n} orders)`, value: `${ms(pct(samples, 50))} / ${ms(pct(samples, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(samples, 95) / pct(bare, 50)).toFixed(1) });
     figures.push({ engine: 'pglite', what: `Chromium: of which until committed (p50 / p95)`, value: `${ms(pct(committed, 50))} / ${ms(pct(committed, 95))}`, baseline: `${ms(pct(bare, 50))} bare IDB put`, ratio: (pct(committed, 95) / pct(bare, 50)).toFixed(1) });
-    log(`  chromium: tap-to-durable p95 ${ms(pct(samples, 95))} (committed ${ms(pct(committed, 95))}, the rest is rendering)`);
+    figures.push({ engine: 'pglite', what: `Chromium: tap Cash back to back with the click before (p50 / p95, ${backToBack.length})`, value: `${ms(pct(backToBack, 50))} / ${ms(pct(backToBack, 95))}`, baseline: `${ms(pct(samples, 95))} p95 once drawn`, ratio: (pct(backToBack, 95) / pct(samples, 95)).toFixed(1) });
+    log(`  chromium: tap-to-durable p95 ${ms(pct(samples, 95))} (committed ${ms(pct(committed, 95))}, the rest is rendering); back to back p95 ${ms(pct(backToBack, 95))}`);
 
     // JS shipped for /pos (gzip): every bundle the page loaded, and the part that is our
     // own code (src/**) rather than Dexie, zod, Svelte's runtime and workbox-window.

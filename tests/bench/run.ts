@@ -31,7 +31,7 @@ if (await postgresAvailable()) {
   figures.push(...(await benchEngine('postgres', log)));
 } else log('PostgreSQL: not reachable, skipped (set BENCH_DATABASE_URL)');
 log('benchmarking the barista’s screen in Chromium…');
-figures.push(...(await benchBrowser(log, Number(process.env.BENCH_ORDERS ?? 200))));
+figures.push(...(await benchBrowser(log, Number(process.env.BENCH_ORDERS ?? 400))));
 log('benchmarking the front desk in Chromium…');
 figures.push(...(await benchDesk(log)));
 
