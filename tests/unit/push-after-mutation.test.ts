@@ -55,3 +55,37 @@ describe('the push after a tap', () => {
     expect(at).toEqual([0, 0]);
   });
 });
+
+describe('a poke', () => {
+  it('asks for a pull alone: the queued taps wait for their own push, and a push asked for meanwhile still happens', async () => {
+    const calls: string[] = [];
+    let poke = () => {};
+    let releasePull = () => {};
+    const transport: SyncTransport = {
+      push: async (b) => (calls.push(`push ${b.mutations.map((m) => m.id).join(',')}`), { lastMutationId: b.mutations[b.mutations.length - 1].id, results: b.mutations.map((m) => ({ id: m.id, status: 'applied' as const })) }),
+      pull: () => (calls.push('pull'), new Promise((r) => (releasePull = () => r({ cookie: 'c', lastMutationId: 0, patch: [], more: false })))),
+      events: (onPoke) => ((poke = onPoke), () => {}),
+    };
+    const db = new LocalDb(`poke-${crypto.randomUUID()}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+    await db.meta.bulkPut([{ key: 'device', value: { deviceId: 'd', locationId: 'l', organizationId: 'o', code: 'A' } }, { key: 'clientId', value: 'c1' }]);
+    const queue = (id: number) => db.outbox.add({ id, name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true }, staffId: 's', clientTime: '' });
+    await queue(1);
+    const e = new SyncEngine({ db, transport, pushAfterMutationMs: 60_000 });
+    await e.start(); // the first round: push, then pull
+    await vi.waitFor(() => expect(calls).toEqual(['push 1', 'pull']));
+    releasePull();
+    await vi.waitFor(() => expect(e.status.syncing).toBe(false));
+    await queue(2); // a tap since; its push waits for the pause after the taps
+    poke();
+    await vi.waitFor(() => expect(calls).toEqual(['push 1', 'pull', 'pull']));
+    poke(); // another poke during that pull: one more pull, still no push
+    releasePull();
+    await vi.waitFor(() => expect(calls).toEqual(['push 1', 'pull', 'pull', 'pull']));
+    const now = e.sync(); // "Sync now" during that pull: it joins, and a push follows
+    releasePull();
+    await vi.waitFor(() => expect(calls).toEqual(['push 1', 'pull', 'pull', 'pull', 'push 2', 'pull']));
+    releasePull();
+    await now;
+    e.stop();
+  });
+});

@@ -55,7 +55,9 @@ export class SyncEngine {
   /** when the first mutation still waiting for the deferred push was made */
   private pushWaitingSince: number | null = null;
   private running: Promise<void> | null = null;
+  /** another round is asked for; and whether it must push (a poke asks only for a pull) */
   private again = false;
+  private againPush = false;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stops: (() => void)[] = [];
@@ -93,18 +95,24 @@ export class SyncEngine {
     for (const l of this.listeners) l(this.status);
   }
 
-  /** One round (push, then pull); concurrent calls join it and ask for one more round. */
-  sync(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
+  /**
+   * One round (push, then pull); concurrent calls join it and ask for one more round.
+   * `push: false` is a pull alone: what a poke asks for. A poke follows every push, this
+   * tablet's own too; were it to push as well, a tablet rung up without a pause would push
+   * again after every push (each poke finding the taps made since), and its taps would
+   * keep meeting a sync round's writes instead of going together a second after the last.
+   */
+  sync(o: { push?: boolean } = {}): Promise<void> {
+    this.again = true;
+    this.againPush ||= o.push !== false;
+    if (this.running) return this.running;
     this.running = (async () => {
       try {
-        do {
-          this.again = false;
-          await this.round();
-        } while (this.again);
+        while (this.again) {
+          const push = this.againPush;
+          this.again = this.againPush = false;
+          await this.round(push);
+        }
       } finally {
         this.running = null;
       }
@@ -112,14 +120,14 @@ export class SyncEngine {
     return this.running;
   }
 
-  private async round() {
+  private async round(push = true) {
     await this.publish({ syncing: true });
     try {
       // A push that fails still lets the pull run: a tablet whose queue is stuck keeps
       // receiving the other tablets' changes (its own stay on top, pending), and its pull
       // tells the console how many it holds. The push's error is the round's error.
       let pushFailed: unknown = null;
-      await this.pushAll().catch((err) => (pushFailed = err));
+      if (push) await this.pushAll().catch((err) => (pushFailed = err));
       if (pushFailed && (!(pushFailed instanceof SyncHttpError) || pushFailed.status === 0)) throw pushFailed; // unreachable: no pull either
       try {
         await this.pullAll();
@@ -255,7 +263,8 @@ export class SyncEngine {
       const onVisible = () => g.document?.visibilityState === 'visible' && kick();
       g.addEventListener?.('online', kick);
       g.document?.addEventListener('visibilitychange', onVisible);
-      const stopEvents = this.transport.events?.(kick, (connected) => connected && kick());
+      const poked = () => void this.sync({ push: false }).catch(() => {});
+      const stopEvents = this.transport.events?.(poked, (connected) => connected && kick());
       this.stops.push(() => {
         clearInterval(timer);
         g.removeEventListener?.('online', kick);
