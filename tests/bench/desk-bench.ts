@@ -40,7 +40,7 @@ async function keystrokes(page: Page): Promise<number[]> {
   }, QUERIES);
 }
 
-export async function benchDesk(log: (s: string) => void, checkIns = 120): Promise<Figure[]> {
+export async function benchDesk(log: (s: string) => void, checkIns = 200): Promise<Figure[]> {
   const app = await startAppServer('pglite');
   const browser = await launchChromium();
   const figures: Figure[] = [];

@@ -46,12 +46,13 @@ const INDEXES: Partial<Record<SyncedTable, string>> = {
   class_sessions: 'starts_at',
   bookings: 'session_id, customer_id',
   customer_passes: 'customer_id',
-  credit_ledger: 'pass_id, booking_id',
+  credit_ledger: 'pass_id, booking_id, customer_id',
   waivers: 'customer_id',
   reconciliation_items: 'status',
 };
 
-export const LOCAL_SCHEMA_VERSION = 1;
+/** 2: credit_ledger by customer_id (a check-in reads a student's credits in one request). */
+export const LOCAL_SCHEMA_VERSION = 2;
 
 export class LocalDb extends Dexie {
   outbox!: Table<OutboxEntry, number>;

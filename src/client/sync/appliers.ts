@@ -43,11 +43,12 @@ async function balance(w: LocalWriter, table: 'loyalty_ledger' | 'credit_ledger'
 
 /** The pass a check-in spends, as the server chooses it (src/server/mutators/passes.ts). */
 async function choosePass(w: LocalWriter, customerId: string, sessionId: string, passId?: string) {
-  const [s, passes] = await Promise.all([w.get('class_sessions', sessionId), w.where('customer_passes', 'customer_id', customerId)]);
+  // the student's credits come with their passes, in the same round trip
+  const [s, passes, credits] = await Promise.all([w.get('class_sessions', sessionId), w.where('customer_passes', 'customer_id', customerId), w.where('credit_ledger', 'customer_id', customerId)]);
   const startsAt = String(s?.starts_at ?? '');
   if (passId) return passes.find((p) => p.id === passId);
   const current = passes.filter((p) => !(p.expires_at && String(p.expires_at) < startsAt));
-  const left = await Promise.all(current.map((p) => (p.kind === 'unlimited' ? Infinity : balance(w, 'credit_ledger', 'pass_id', p.id, 'delta'))));
+  const left = current.map((p) => (p.kind === 'unlimited' ? Infinity : credits.filter((r) => r.pass_id === p.id).reduce((t, r) => t + num(r.delta), 0)));
   const usable = current.filter((_, i) => left[i] > 0);
   const t = (p: Row) => (p.expires_at ? Date.parse(String(p.expires_at)) : Infinity);
   return usable.sort((x, y) => Number(y.kind === 'unlimited') - Number(x.kind === 'unlimited') || t(x) - t(y) || String(x.starts_at).localeCompare(String(y.starts_at)) || x.id.localeCompare(y.id))[0];
@@ -187,7 +188,7 @@ export const appliers: Record<string, Applier> = {
     const b = own && own.status !== 'cancelled' && own.status !== 'late_cancelled' ? own : (live ?? own);
     if (b?.status === 'checked_in') return;
     const id = (b?.id as string) ?? a.bookingId;
-    await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, cancelled_at: null, pass_id: (pass?.id as string) ?? null });
+    await w.put('bookings', { ...(b ?? { location_id: c.locationId, session_id: a.sessionId, customer_id: a.customerId, created_at: c.clientTime }), id, status: 'checked_in', waitlist_position: null, checked_in_at: c.clientTime, cancelled_at: null, pass_id: (pass?.id as string) ?? null }, b);
     if (pass && pass.kind !== 'unlimited') {
       await w.create('credit_ledger', { id: `${c.key}:credit`, organization_id: c.organizationId, location_id: c.locationId, pass_id: pass.id, customer_id: a.customerId, delta: -1, reason: 'check_in', booking_id: id });
     }
@@ -297,7 +298,7 @@ export const appliers: Record<string, Applier> = {
     for (const t of ['customer_passes', 'loyalty_ledger', 'waivers', 'orders'] as const) {
       for (const r of await w.where(t, 'customer_id', from.id)) await w.update(t, r.id, { customer_id: into.id });
     }
-    for (const r of (await w.all('credit_ledger')).filter((x) => x.customer_id === from.id)) await w.update('credit_ledger', r.id, { customer_id: into.id });
+    for (const r of await w.where('credit_ledger', 'customer_id', from.id)) await w.update('credit_ledger', r.id, { customer_id: into.id });
     await w.update('customers', from.id, { deleted: true, code: null });
     await w.update('customers', into.id, { email: into.email ?? from.email ?? null, phone: into.phone ?? from.phone ?? null, code: into.code ?? from.code ?? null });
   },

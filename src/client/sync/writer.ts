@@ -38,19 +38,20 @@ export class LocalWriter {
 
   /**
    * Keeps the pre-image of a row about to change, once per row per writer, unless it has a
-   * shadow already. The reads are issued now, before the caller issues its write, so they
-   * see the row as it was; the shadow write follows when they answer (Dexie's promise keeps
-   * it inside the transaction).
+   * shadow already: the shadow is added, never replaced, so an existing one (an earlier
+   * pending mutation's) stays and the add's constraint error is the "already kept". The
+   * row is the caller's copy when it has one, null for a row that did not exist (one
+   * request, no round trip); otherwise it is read now, before the caller issues its write,
+   * so it is the row as it was.
    */
-  private keep(table: SyncedTable, id: string, current?: PromiseLike<Row | undefined> | Row): void {
+  private keep(table: SyncedTable, id: string, current?: PromiseLike<Row | undefined> | Row | null): void {
     const key = `${table}:${id}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const shadowed = this.db.shadow.get(key);
-    const row = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
-    this.defer(
-      Dexie.Promise.all([shadowed, row]).then(([s, r]) => (s ? undefined : this.db.shadow.put({ key, table, rowId: id, row: (r as Record<string, unknown> | undefined) ?? null }))),
-    );
+    const add = (r: Record<string, unknown> | undefined) => this.db.shadow.add({ key, table, rowId: id, row: r ?? null }).catch(Dexie.ConstraintError, () => undefined);
+    if (current === null) this.defer(add(undefined));
+    else if (current && !('then' in current && typeof current.then === 'function')) this.defer(add(current as Row));
+    else this.defer(Dexie.Promise.resolve(current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>)).then(add));
   }
 
   async get(table: SyncedTable, id: string): Promise<Row | undefined> {
@@ -130,11 +131,7 @@ export class LocalWriter {
    */
   async create(table: SyncedTable, row: Row): Promise<void> {
     await this.settleRow(table, row.id);
-    const key = `${table}:${row.id}`;
-    if (!this.seen.has(key)) {
-      this.seen.add(key);
-      this.defer(this.db.shadow.add({ key, table, rowId: row.id, row: null }).catch(Dexie.ConstraintError, () => undefined));
-    }
+    this.keep(table, row.id, null);
     this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
   }
 
