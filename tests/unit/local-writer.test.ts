@@ -113,4 +113,32 @@ describe('the local writer', () => {
     await mutateMany(db, [{ name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true } }], SIGNED_IN);
     expect((await db.outbox.toArray()).map((e) => e.staffId)).toEqual(['staff-1']);
   });
+
+  it('queues with the meta the last mutation saw, and again from the meta when another tab, a staff switch or a new client moved it', async () => {
+    const db = fresh();
+    await db.meta.bulkPut([{ key: 'device', value: { deviceId: 'd', locationId: 'l', organizationId: 'g', code: 'A' } }, { key: 'currentStaff', value: 'ana' }]);
+    const sold = () => mutateMany(db, [{ name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true } }], SIGNED_IN);
+    expect(await sold()).toEqual([1]);
+    expect(await sold()).toEqual([2]); // from what the first one saw
+    // another tab of this tablet queues number 3 behind this tab's back
+    await db.transaction('rw', db.outbox, db.meta, async () => {
+      await db.outbox.add({ id: 3, name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: false }, staffId: 'ana', clientTime: '' });
+      await db.meta.put({ key: 'nextMutationId', value: 4 });
+    });
+    expect(await sold()).toEqual([4]);
+    await db.meta.put({ key: 'currentStaff', value: 'ben' }); // switch staff
+    expect(await sold()).toEqual([5]);
+    const clientId = (await db.meta.get('clientId'))?.value;
+    await db.meta.bulkPut([{ key: 'clientId', value: 'new-client' }, { key: 'nextMutationId', value: 1 }]); // as restartClient does, with an empty outbox
+    await db.outbox.clear();
+    expect(await sold()).toEqual([1]);
+    const all = await db.outbox.toArray();
+    expect(all.map((e) => [e.id, e.staffId])).toEqual([[1, 'ben']]);
+    // the derived ids follow the client id the meta has, not the one remembered
+    expect(clientId).not.toBe('new-client');
+    expect((await db.shadow.toArray()).some((x) => x.rowId.startsWith('new-client:1'))).toBe(true);
+    await db.meta.put({ key: 'currentStaff', value: null }); // signed out
+    await expect(sold()).rejects.toThrow(/Pick who is working/);
+    expect(await db.outbox.count()).toBe(1);
+  });
 });
