@@ -133,6 +133,24 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     figures.push({ engine, what: '1 tablet, 1,000 queued → all acknowledged', value: ms(reconnect), baseline: `${ms(idleRound)} idle round`, ratio: (reconnect / idleRound).toFixed(1) });
     log(`  ${engine}: 1000 queued acknowledged in ${ms(reconnect)}`);
 
+    // 2b. The same with what a counter really queues: each sale followed by its payment in
+    // cash (500 sales, 1,000 mutations), beside the 1,000 sales alone above.
+    const paid = await registerTablet(app, manager, 'Reconnect paid');
+    await paid.engine.sync();
+    for (let i = 1; i <= 500; i++) {
+      const args = orderArgs(cat, paid.code, i);
+      await mutate(paid.db, 'order.create', args, cat.barista);
+      const total = (await paid.db.table('orders').get(args.orderId)).total_cents as number;
+      await mutate(paid.db, 'order.payCash', { orderId: args.orderId, paymentId: crypto.randomUUID(), amountCents: total, tenderedCents: total }, cat.barista);
+    }
+    t0 = performance.now();
+    await drain(paid.engine);
+    const reconnectPaid = performance.now() - t0;
+    const paidOrders = (await paid.db.table('orders').toArray()).filter((o) => o.device_id === paid.deviceId && o.payment_status === 'paid' && !o.deleted).length;
+    if (paidOrders !== 500) throw new Error(`expected 500 paid orders on the tablet after the pull, got ${paidOrders}`);
+    figures.push({ engine, what: '1 tablet, 500 sales + 500 cash payments queued → all acknowledged', value: ms(reconnectPaid), baseline: `${ms(reconnect)} for 1,000 sales`, ratio: (reconnectPaid / reconnect).toFixed(2) });
+    log(`  ${engine}: 500 sales with their payments acknowledged in ${ms(reconnectPaid)}`);
+
     // 3. 20 tablets at one café reconnect at once, 200 queued each, pushed over HTTP in
     // batches of 50 as the client does (the worst case: one location's version row, which
     // every write of the location takes in commit order). Raw pushes: 20 simulated clients

@@ -151,13 +151,13 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     expect(await asService((tx) => effects(tx, t, orderIds), w.db)).toEqual(oneByOne);
   });
 
-  it('keeps push order between stretches of sales and the payments and status changes around them', async () => {
+  it('applies a run of sales with their payments and status changes as the sales first, in one set, then the rest in push order', async () => {
     const { w, t, ms } = await sales(false);
     const order = (i: number) => (ms[i].args as { orderId: string }).orderId;
     const at = (id: number, name: string, args: unknown): Mutation => ({ id, name, args, staffId: w.staff.barista, clientTime: new Date().toISOString() });
     const paymentId = crypto.randomUUID();
-    // sales 1-2 (a set), a status change of sale 1, sales 3-4 (a set), a status change of sale 4,
-    // sale 5 alone, its payment, sale 6
+    // sales 1-2, a status change of sale 1, sales 3-4, a status change of sale 4, sale 5,
+    // its payment, sale 6: no two sales apart from 1-2 and 3-4 are next to each other
     const batch = [
       { ...ms[0], id: 1 }, { ...ms[1], id: 2 },
       at(3, 'order.setStatus', { orderId: order(0), status: 'ready' }),
@@ -169,19 +169,93 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     ];
     const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: batch }, w.db);
     expect(r.results.map((x) => x.status)).toEqual(batch.map(() => 'applied'));
-    // Versions are taken in the order rows are written: they show the push order was kept.
+    // Versions are taken in the order rows are written: all six orders, then all their items
+    // (one set), then the status changes and the payment in push order.
     const v = async (table: string, id: string) => Number((await w.q<{ version: string }>(`select version from public.${table} where id = $1`, [id]))[0].version);
-    const [o0, o1, o2, o3, o4, o5, pay] = [
-      await v('orders', order(0)), await v('orders', order(1)), await v('orders', order(2)), await v('orders', order(3)),
-      await v('orders', order(4)), await v('orders', order(5)), await v('payments', paymentId),
-    ];
-    expect(o1 < o0 && o0 < o2).toBe(true); // sale 1 changed after sale 2 was written, before sale 3
-    expect(o2 < o3 && o3 < o4).toBe(true); // sale 4 changed before sale 5 was written
-    expect(o4 < pay && pay < o5).toBe(true);
-    // and that sales 1-2 went in as a set: both orders were written before the first one's items.
-    const firstItem = (ms[0].args as { items: { id: string }[] }).items[0].id;
-    expect(o1 < (await v('order_items', firstItem))).toBe(true);
+    const items = ms.flatMap((m) => (m.args as { items: { id: string }[] }).items.map((i) => i.id));
+    const itemVersions = await Promise.all(items.map((id) => v('order_items', id)));
+    const unchanged = await Promise.all([1, 2, 4, 5].map((i) => v('orders', order(i))));
+    const [s0, s3, pay] = [await v('orders', order(0)), await v('orders', order(3)), await v('payments', paymentId)];
+    expect(Math.max(...unchanged)).toBeLessThan(Math.min(...itemVersions)); // orders, then items: one set
+    expect(Math.max(...itemVersions)).toBeLessThan(s0);
+    expect(s0 < s3 && s3 < pay).toBe(true);
     expect(await w.q(`select status from public.orders where id = any($1::uuid[]) order by status`, [[order(0), order(3)]])).toEqual([{ status: 'in_progress' }, { status: 'ready' }]);
+  });
+
+  it.each([{ twice: false }, { twice: true }])('a tablet\'s sales, each paid in cash (the last paid twice: $twice), leave what they leave one by one', async ({ twice }) => {
+    const { w, t, ms, orderIds } = await sales(false);
+    // each sale, then its payment in cash (the last one twice: the second is refused)
+    const batch: Mutation[] = [];
+    const paymentIds: string[] = [];
+    let id = 0;
+    for (const m of ms) {
+      batch.push({ ...m, id: ++id });
+      const paymentId = crypto.randomUUID();
+      paymentIds.push(paymentId);
+      batch.push({ id: ++id, name: 'order.payCash', args: { orderId: (m.args as { orderId: string }).orderId, paymentId, amountCents: 0, tenderedCents: 0 }, staffId: m.staffId, clientTime: m.clientTime });
+    }
+    batch.push({ id: ++id, name: 'order.setStatus', args: { orderId: orderIds[0], status: 'ready' }, staffId: w.staff.barista, clientTime: new Date().toISOString() });
+    // the exact totals, as the tablet computes them (from the one-by-one run)
+    const payments = async (tx: Tx) => ({
+      payments: (await tx.query(`select location_id, order_id, method, amount_cents, tendered_cents, status, staff_id, device_id from public.payments where order_id = any($1::uuid[]) order by order_id`, [orderIds])).rows,
+      drawer: (await tx.query(`select location_id, kind, amount_cents, order_id, staff_id from public.drawer_movements where order_id = any($1::uuid[]) order by order_id`, [orderIds])).rows,
+    });
+    const totals = await rolledBack(t, async (tx) => {
+      for (const m of ms) await tx.query(`select app.order_create($1::jsonb, $2::jsonb)`, [JSON.stringify({ ...context(t), staffId: m.staffId, mutationId: m.id, clientTime: m.clientTime }), JSON.stringify(m.args)]);
+      return new Map((await tx.query<{ id: string; total_cents: number }>(`select id, total_cents from public.orders where id = any($1::uuid[])`, [orderIds])).rows.map((o) => [o.id, o.total_cents]));
+    });
+    for (const m of batch) {
+      if (m.name !== 'order.payCash') continue;
+      const a = m.args as { orderId: string; amountCents: number; tenderedCents: number };
+      a.amountCents = a.tenderedCents = totals.get(a.orderId)!;
+    }
+    const last = batch.length; // with the second payment, its id
+    if (twice) batch.splice(last - 1, 0, { ...batch[last - 2], id: 0, args: { ...(batch[last - 2].args as object), paymentId: crypto.randomUUID() } });
+    batch.forEach((m, i) => (m.id = i + 1));
+    const refusedIds = twice ? [last] : [];
+
+    const oneByOne = await rolledBack(t, async (tx) => {
+      const refused: number[] = [];
+      for (const m of batch) {
+        await tx.exec('savepoint one');
+        try {
+          await tx.query(`select app.apply_one($1::jsonb, $2::jsonb)`, [JSON.stringify({ ...context(t), staffId: m.staffId, mutationId: m.id, clientTime: m.clientTime }), JSON.stringify(m)]);
+          await tx.exec('release savepoint one');
+        } catch {
+          await tx.exec('rollback to savepoint one');
+          refused.push(m.id);
+        }
+      }
+      await tx.exec('reset role');
+      return { refused, ...(await effects(tx, t, orderIds)), ...(await payments(tx)) };
+    });
+    expect(oneByOne.refused).toEqual(refusedIds); // the second payment of the last sale
+    expect(oneByOne.orders.every((o) => o.payment_status === 'paid')).toBe(true);
+
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: batch }, w.db);
+    expect(r.results.filter((x) => x.status === 'rejected').map((x) => [x.id, x.error?.code])).toEqual(refusedIds.map((i) => [i, 'CONFLICT']));
+    const pushed = await asService(async (tx) => ({ refused: refusedIds, ...(await effects(tx, t, orderIds)), ...(await payments(tx)) }), w.db);
+    // the push also records the refusal for a manager, which the rules alone do not
+    expect(pushed.recon.filter((x) => x.kind === 'rejected_mutation').map((x) => x.mutation_id)).toEqual(refusedIds);
+    expect({ ...pushed, recon: pushed.recon.filter((x) => x.kind !== 'rejected_mutation') }).toEqual(oneByOne);
+    // with nothing refused the sales went as one set: every item written before the first payment
+    const v = async (table: string, id: string) => Number((await w.q<{ version: string }>(`select version from public.${table} where id = $1`, [id]))[0].version);
+    const lastItem = (ms[ms.length - 1].args as { items: { id: string }[] }).items[0].id;
+    expect((await v('order_items', lastItem)) < (await v('payments', paymentIds[0]))).toBe(!twice);
+  });
+
+  it('keeps a payment before the sale of its own order where it was: refused, as one by one', async () => {
+    const { w, t, ms } = await sales(false);
+    const order = (i: number) => (ms[i].args as { orderId: string }).orderId;
+    const batch: Mutation[] = [
+      { ...ms[0], id: 1 },
+      { id: 2, name: 'order.payCash', args: { orderId: order(1), paymentId: crypto.randomUUID(), amountCents: 1, tenderedCents: 1 }, staffId: w.staff.barista, clientTime: new Date().toISOString() },
+      { ...ms[1], id: 3 },
+      { ...ms[2], id: 4 },
+    ];
+    const r = await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: batch }, w.db);
+    expect(r.results.map((x) => [x.id, x.status, x.error?.code ?? null])).toEqual([[1, 'applied', null], [2, 'rejected', 'NOT_FOUND'], [3, 'applied', null], [4, 'applied', null]]);
+    expect(await w.q(`select count(*)::int as n from public.payments where order_id = $1`, [order(1)])).toEqual([{ n: 0 }]);
   });
 
   it('refuses nothing itself: a sale the rules refuse sends the run one by one, where only that sale is refused', async () => {

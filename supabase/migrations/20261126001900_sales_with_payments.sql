@@ -1,0 +1,105 @@
+-- A tablet's sales come with their payments: order.create, order.payCash, order.create,
+-- order.payCash… No two sales are next to each other, so 20261126001800 applied every
+-- one of them one by one (~12 statements each) and only a run of sales without payments
+-- (which the benchmark pushed) went as a set. The payments and status changes in the run
+-- (app.apply_mutations only ever gets order.create, order.payCash and order.setStatus)
+-- touch their own order alone, and no sale reads anything they write; so the run's sales
+-- now go first, as one set, and the rest after them in their order. Not when a payment or
+-- status change comes before the sale of its own order (it was refused there, and would
+-- not be now): then the stretches as before. Anything refused or flagged in the attempt
+-- rolls it all back to the one-by-one path, as before, so what a push records does not
+-- change (tests/sync/sale-sets.test.ts compares the two).
+
+create or replace function app.apply_mutations(c jsonb, ms jsonb) returns jsonb
+language plpgsql security invoker set search_path = ''
+as $$
+declare
+  m jsonb;
+  seg jsonb;
+  n bigint;
+  sales bigint;
+  pairs bigint;
+  hoist boolean;
+  refused jsonb := '[]'::jsonb;
+  st text;
+  msg text;
+  det text;
+  hnt text;
+begin
+  -- 0. Stretches of sales as sets, the rest one by one, in one block.
+  select count(*), count(*) filter (where x.m->>'name' = 'order.create'),
+         count(*) filter (where x.m->>'name' = 'order.create' and y.m->>'name' = 'order.create')
+  into n, sales, pairs
+  from jsonb_array_elements(ms) with ordinality as x(m, i)
+  left join jsonb_array_elements(ms) with ordinality as y(m, i) on y.i = x.i + 1;
+  -- A sale's own payment and status changes touch only their order, and no sale reads
+  -- what they wrote: the sales of the run can go first as one set, the rest after them
+  -- in their order, unless one of those comes before the sale of its own order.
+  select coalesce(bool_and(x.m->>'name' = 'order.create' or not exists (
+           select 1 from jsonb_array_elements(ms) with ordinality as y(m, i)
+           where y.i > x.i and y.m->>'name' = 'order.create' and y.m->'args'->>'orderId' = x.m->'args'->>'orderId')), false)
+  into hoist
+  from jsonb_array_elements(ms) with ordinality as x(m, i);
+  if pairs > 0 or (sales > 1 and hoist) then
+    begin
+      if sales = n then
+        perform app.order_create_run(c, ms);
+      elsif hoist then
+        perform app.order_create_run(c, (select jsonb_agg(x.m order by x.i) from jsonb_array_elements(ms) with ordinality as x(m, i) where x.m->>'name' = 'order.create'));
+        for m in select x.m from jsonb_array_elements(ms) with ordinality as x(m, i) where x.m->>'name' <> 'order.create' order by x.i loop
+          perform app.apply_one(c || jsonb_build_object('staffId', m->'staffId', 'mutationId', m->'id', 'clientTime', m->'clientTime'), m);
+        end loop;
+      else
+        -- stretches: consecutive mutations with the same "is a sale", numbered by where they start
+        for seg in
+          select jsonb_agg(g.m order by g.i)
+          from (select x.m, x.i, x.i - row_number() over (partition by x.m->>'name' = 'order.create' order by x.i) as stretch,
+                       x.m->>'name' = 'order.create' as sale
+                from jsonb_array_elements(ms) with ordinality as x(m, i)) g
+          group by g.stretch, g.sale, case when g.sale then 0 else g.i end
+          order by min(g.i)
+        loop
+          if jsonb_array_length(seg) > 1 then
+            perform app.order_create_run(c, seg);
+          else
+            m := seg->0;
+            perform app.apply_one(c || jsonb_build_object('staffId', m->'staffId', 'mutationId', m->'id', 'clientTime', m->'clientTime'), m);
+          end if;
+        end loop;
+      end if;
+      return refused;
+    exception when others then
+      get stacked diagnostics st = returned_sqlstate;
+      if st in ('40001', '40P01', '57P01', '57P02', '57P03', '53300') or left(st, 2) = '08' then
+        raise;
+      end if;
+    end;
+  end if;
+  -- 1. The whole run in one block.
+  begin
+    for m in select x from jsonb_array_elements(ms) x loop
+      perform app.apply_one(c || jsonb_build_object('staffId', m->'staffId', 'mutationId', m->'id', 'clientTime', m->'clientTime'), m);
+    end loop;
+    return refused;
+  exception when others then
+    get stacked diagnostics st = returned_sqlstate;
+    if st in ('40001', '40P01', '57P01', '57P02', '57P03', '53300') or left(st, 2) = '08' then
+      raise;
+    end if;
+  end;
+  -- 2. Something was refused: the run again, a block (a savepoint) per mutation.
+  for m in select x from jsonb_array_elements(ms) x loop
+    begin
+      perform app.apply_one(c || jsonb_build_object('staffId', m->'staffId', 'mutationId', m->'id', 'clientTime', m->'clientTime'), m);
+    exception when others then
+      get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail, hnt = pg_exception_hint;
+      -- Transient: stop the whole push, raise nothing (the client retries).
+      if st in ('40001', '40P01', '57P01', '57P02', '57P03', '53300') or left(st, 2) = '08' then
+        raise;
+      end if;
+      refused := refused || jsonb_build_object('id', m->'id', 'state', st, 'message', msg, 'detail', det, 'hint', hnt);
+    end;
+  end loop;
+  return refused;
+end $$;
+
