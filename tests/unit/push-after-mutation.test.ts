@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { LocalDb } from '../../src/client/db/local-db.ts';
 import { SyncEngine } from '../../src/client/sync/engine.ts';
-import type { SyncTransport } from '../../src/client/sync/transport.ts';
+import { mutateMany, SIGNED_IN } from '../../src/client/sync/outbox.ts';
+import { SyncHttpError, type SyncTransport } from '../../src/client/sync/transport.ts';
 
 const never: SyncTransport = { push: () => new Promise(() => {}), pull: () => new Promise(() => {}) };
 
@@ -87,5 +88,61 @@ describe('a poke', () => {
     releasePull();
     await now;
     e.stop();
+  });
+
+  it('leaves a failing push\'s error on the chip and its backoff growing when it pulls alone', async () => {
+    let poke = () => {};
+    const transport: SyncTransport = {
+      push: async () => {
+        throw new SyncHttpError(500, 'INTERNAL', 'The server could not take the changes.');
+      },
+      pull: async () => ({ cookie: 'c', lastMutationId: 0, patch: [], more: false }),
+      events: (onPoke) => ((poke = onPoke), () => {}),
+    };
+    const db = new LocalDb(`poke-fail-${crypto.randomUUID()}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+    await db.meta.bulkPut([{ key: 'device', value: { deviceId: 'd', locationId: 'l', organizationId: 'o', code: 'A' } }, { key: 'clientId', value: 'c1' }]);
+    await db.outbox.add({ id: 1, name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true }, staffId: 's', clientTime: '' });
+    const e = new SyncEngine({ db, transport, random: () => 0.999 });
+    await e.start();
+    await vi.waitFor(() => expect(e.status.lastError).toMatch(/could not take/));
+    await e.sync().catch(() => {}); // a second failure: the backoff doubles
+    const backoff = e.backoffMs();
+    expect(backoff).toBeGreaterThan(2000);
+    poke();
+    await vi.waitFor(() => expect(e.status.lastSyncAt).not.toBeNull()); // the pull went through
+    expect(e.status.lastError).toMatch(/could not take/);
+    expect(e.status.pending).toBe(1);
+    expect(e.backoffMs()).toBe(backoff);
+    e.stop();
+  });
+
+  it('is not what a second tab waits for: what it queues reaches the syncing tab at once', async () => {
+    const name = `two-tabs-${crypto.randomUUID()}`;
+    const idb = new IDBFactory();
+    const pushed: number[] = [];
+    const transport: SyncTransport = {
+      push: async (b) => (pushed.push(...b.mutations.map((m) => m.id)), { lastMutationId: b.mutations[b.mutations.length - 1].id, results: b.mutations.map((m) => ({ id: m.id, status: 'applied' as const })) }),
+      pull: async () => ({ cookie: 'c', lastMutationId: pushed.length ? pushed[pushed.length - 1] : 0, patch: [], more: false }),
+    };
+    // one Web Lock: the first tab to ask leads, the second waits
+    let held = false;
+    vi.stubGlobal('navigator', { locks: { request: (_n: string, cb: () => Promise<void>) => (held ? new Promise(() => {}) : ((held = true), cb())) } });
+    try {
+      const first = new LocalDb(name, { indexedDB: idb, IDBKeyRange });
+      await first.meta.bulkPut([{ key: 'device', value: { deviceId: 'd', locationId: 'l', organizationId: 'o', code: 'A' } }, { key: 'currentStaff', value: 's' }]);
+      const leader = new SyncEngine({ db: first, transport, pushAfterMutationMs: 0 });
+      await leader.start();
+      const second = new LocalDb(name, { indexedDB: idb, IDBKeyRange });
+      const other = new SyncEngine({ db: second, transport, pushAfterMutationMs: 0 });
+      await other.start();
+      expect([leader.status.leader, other.status.leader]).toEqual([true, false]);
+      await mutateMany(second, [{ name: 'product.setSoldOut', args: { productId: crypto.randomUUID(), soldOut: true } }], SIGNED_IN);
+      other.notify();
+      await vi.waitFor(() => expect(pushed).toEqual([1]));
+      leader.stop();
+      other.stop();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

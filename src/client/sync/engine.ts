@@ -59,6 +59,10 @@ export class SyncEngine {
   private again = false;
   private againPush = false;
   private failures = 0;
+  /** Why the last push failed; null once a push goes through. A pull alone leaves it. */
+  private pushError: string | null = null;
+  /** Tells the syncing tab of this database that another tab queued something. */
+  private channel: BroadcastChannel | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stops: (() => void)[] = [];
   private listeners = new Set<(s: SyncStatus) => void>();
@@ -127,7 +131,10 @@ export class SyncEngine {
       // receiving the other tablets' changes (its own stay on top, pending), and its pull
       // tells the console how many it holds. The push's error is the round's error.
       let pushFailed: unknown = null;
-      if (push) await this.pushAll().catch((err) => (pushFailed = err));
+      if (push) {
+        await this.pushAll().catch((err) => (pushFailed = err));
+        this.pushError = pushFailed ? (pushFailed as Error).message : null;
+      }
       if (pushFailed && (!(pushFailed instanceof SyncHttpError) || pushFailed.status === 0)) throw pushFailed; // unreachable: no pull either
       try {
         await this.pullAll();
@@ -135,8 +142,10 @@ export class SyncEngine {
         throw pushFailed ?? err;
       }
       if (pushFailed) throw pushFailed;
-      this.failures = 0;
-      await this.publish({ syncing: false, online: true, lastError: null, lastSyncAt: new Date().toISOString() });
+      // A pull alone (a poke) while pushes are failing says nothing about them: the error
+      // stays on the chip and the backoff keeps growing, with its retry still set.
+      if (this.pushError === null) this.failures = 0;
+      await this.publish({ syncing: false, online: true, lastError: this.pushError, lastSyncAt: new Date().toISOString() });
     } catch (err) {
       this.failures++;
       const e = err instanceof SyncHttpError ? err : new SyncHttpError(0, 'CLIENT', (err as Error).message);
@@ -228,7 +237,11 @@ export class SyncEngine {
   /** Called after a local mutation (already durable): publish the new count, and sync soon. */
   notify(): void {
     void this.publish();
-    if (!this.leading) return;
+    if (!this.leading) {
+      // another tab of this tablet syncs: tell it (pokes only ever ask for a pull)
+      this.channel?.postMessage('queued');
+      return;
+    }
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = null;
     const now = Date.now();
@@ -273,6 +286,11 @@ export class SyncEngine {
       });
       kick();
     };
+    if (typeof BroadcastChannel !== 'undefined' && !this.channel) {
+      this.channel = new BroadcastChannel(`tandem-sync:${this.db.name}`);
+      this.channel.onmessage = () => this.leading && this.notify();
+      (this.channel as unknown as { unref?: () => void }).unref?.(); // Node (tests): no reason to stay alive
+    }
     if (nav?.locks) {
       void nav.locks.request('tandem-sync', () => new Promise<void>((release) => {
         lead();
@@ -293,6 +311,8 @@ export class SyncEngine {
 
   stop(): void {
     for (const s of this.stops.splice(0)) s();
+    this.channel?.close();
+    this.channel = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = null;
