@@ -34,10 +34,11 @@ begin
   left join jsonb_array_elements(ms) with ordinality as y(m, i) on y.i = x.i + 1;
   -- A sale's own payment and status changes touch only their order, and no sale reads
   -- what they wrote: the sales of the run can go first as one set, the rest after them
-  -- in their order, unless one of those comes before the sale of its own order.
+  -- in their order, unless one of those comes before the sale of its own order (compared
+  -- as uuids, as the mutators compare them: a client may send one in capitals).
   select coalesce(bool_and(x.m->>'name' = 'order.create' or not exists (
            select 1 from jsonb_array_elements(ms) with ordinality as y(m, i)
-           where y.i > x.i and y.m->>'name' = 'order.create' and y.m->'args'->>'orderId' = x.m->'args'->>'orderId')), false)
+           where y.i > x.i and y.m->>'name' = 'order.create' and (y.m->'args'->>'orderId')::uuid = (x.m->'args'->>'orderId')::uuid)), false)
   into hoist
   from jsonb_array_elements(ms) with ordinality as x(m, i);
   if pairs > 0 or (sales > 1 and hoist) then

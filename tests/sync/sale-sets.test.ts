@@ -244,12 +244,12 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     expect((await v('order_items', lastItem)) < (await v('payments', paymentIds[0]))).toBe(!twice);
   });
 
-  it('keeps a payment before the sale of its own order where it was: refused, as one by one', async () => {
+  it('keeps a payment before the sale of its own order where it was: refused, as one by one (its id in capitals)', async () => {
     const { w, t, ms } = await sales(false);
     const order = (i: number) => (ms[i].args as { orderId: string }).orderId;
     const batch: Mutation[] = [
       { ...ms[0], id: 1 },
-      { id: 2, name: 'order.payCash', args: { orderId: order(1), paymentId: crypto.randomUUID(), amountCents: 1, tenderedCents: 1 }, staffId: w.staff.barista, clientTime: new Date().toISOString() },
+      { id: 2, name: 'order.payCash', args: { orderId: order(1).toUpperCase(), paymentId: crypto.randomUUID(), amountCents: 1, tenderedCents: 1 }, staffId: w.staff.barista, clientTime: new Date().toISOString() },
       { ...ms[1], id: 3 },
       { ...ms[2], id: 4 },
     ];

@@ -102,11 +102,17 @@ async function queue(db: LocalDb, parsed: { name: string; args: unknown; apply: 
     let id = meta.next;
     const ids: number[] = [];
     const w = new LocalWriter(db);
-    for (const m of parsed) {
-      const entry: OutboxEntry = { id, name: m.name, args: m.args, staffId: staff, clientTime: new Date().toISOString() };
-      await m.apply(w, m.args, applyContext(device, clientId, entry));
-      w.defer(db.outbox.add(entry));
-      ids.push(id++);
+    try {
+      for (const m of parsed) {
+        const entry: OutboxEntry = { id, name: m.name, args: m.args, staffId: staff, clientTime: new Date().toISOString() };
+        await m.apply(w, m.args, applyContext(device, clientId, entry));
+        w.defer(db.outbox.add(entry));
+        ids.push(id++);
+      }
+    } catch (e) {
+      // an applier that failed on a guess that was wrong: run again from the meta
+      if (guess && !sameMeta(guess, await read)) throw new MetaMoved();
+      throw e;
     }
     w.defer(db.meta.put({ key: 'nextMutationId', value: id }));
     if (guess && !sameMeta(guess, await read)) throw new MetaMoved(); // nothing is committed
