@@ -11,6 +11,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { categorySave, inventoryItemSave, modifierGroupSave, modifierSave, productSave, productSetModifierGroups, productSetSoldOut, recipeSet } from '../../shared/mutators/catalog.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
+import { ownedElsewhere, requireHere } from './ownership.ts';
 
 async function setSoldOut(ctx: MutationContext, a: ArgsOf<typeof productSetSoldOut>) {
   const { rows } = await ctx.tx.query(`select 1 from public.products where id = $1 and location_id = $2`, [a.productId, ctx.locationId]);
@@ -21,21 +22,6 @@ async function setSoldOut(ctx: MutationContext, a: ArgsOf<typeof productSetSoldO
      on conflict (product_id) do update set sold_out = excluded.sold_out, staff_id = excluded.staff_id, updated_at = now()`,
     [ctx.locationId, a.productId, a.soldOut, ctx.staffId],
   );
-}
-
-/** Refuses with `message` unless every id is a live row of `table` at this location. */
-async function requireHere(ctx: MutationContext, table: string, ids: string | string[], message: string) {
-  const list = typeof ids === 'string' ? [ids] : ids;
-  const { rows } = await ctx.tx.query<{ n: number }>(
-    `select count(*)::int as n from public.${table} where id = any($1::uuid[]) and location_id = $2 and not deleted`,
-    [list, ctx.locationId],
-  );
-  if (rows[0].n !== new Set(list).size) throw new AppError('NOT_FOUND', message);
-}
-
-async function ownedElsewhere(ctx: MutationContext, table: string, id: string) {
-  const { rows } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.${table} where id = $1`, [id]);
-  if (rows[0] && rows[0].location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That id belongs to another location; make a new one.');
 }
 
 async function saveCategory(ctx: MutationContext, a: ArgsOf<typeof categorySave>) {

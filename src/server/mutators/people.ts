@@ -6,10 +6,10 @@ import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { customerMerge, planSave, staffSave, staffSetPin } from '../../shared/mutators/people.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
+import { ownedElsewhere } from './ownership.ts';
 
 async function saveStaff(ctx: MutationContext, a: ArgsOf<typeof staffSave>) {
-  const { rows: [other] } = await ctx.tx.query<{ organization_id: string }>(`select organization_id from public.staff where id = $1`, [a.staffId]);
-  if (other && other.organization_id !== ctx.organizationId) throw new AppError('CONFLICT', 'That id belongs to someone else; make a new one.');
+  await ownedElsewhere(ctx, 'staff', a.staffId, 'That id belongs to someone else; make a new one.', 'organization');
   const { rows: locs } = await ctx.tx.query<{ id: string }>(
     `select id from public.locations where id = any($1::uuid[]) and organization_id = $2 and not deleted`,
     [a.locationIds, ctx.organizationId],
@@ -43,8 +43,7 @@ async function setPin(ctx: MutationContext, a: ArgsOf<typeof staffSetPin>) {
 }
 
 async function savePlan(ctx: MutationContext, a: ArgsOf<typeof planSave>) {
-  const { rows: [other] } = await ctx.tx.query<{ organization_id: string }>(`select organization_id from public.plans where id = $1`, [a.planId]);
-  if (other && other.organization_id !== ctx.organizationId) throw new AppError('CONFLICT', 'That id belongs to another business; make a new one.');
+  await ownedElsewhere(ctx, 'plans', a.planId, 'That id belongs to another business; make a new one.', 'organization');
   await ctx.tx.query(
     `insert into public.plans (id, organization_id, name, kind, credits, duration_days, price_cents, active) values ($1, $2, $3, $4, $5, $6, $7, $8)
      on conflict (id) do update set name = excluded.name, kind = excluded.kind, credits = excluded.credits,

@@ -17,6 +17,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ArgsOf } from '../../shared/mutators/define.ts';
 import type { bookingCancel, bookingCheckIn, bookingCreate, bookingMarkNoShow, bookingUndoCheckIn, classTypeSave, sessionCancel, sessionSave, sessionSubstitute } from '../../shared/mutators/studio.ts';
 import type { MutationContext, ServerMutator } from './context.ts';
+import { ownedElsewhere } from './ownership.ts';
 import { adjustPass, chargeCheckIn, choosePass, requireCustomer, sellPass } from './passes.ts';
 
 type BookingStatus = 'booked' | 'waitlisted' | 'cancelled' | 'late_cancelled' | 'no_show' | 'checked_in';
@@ -232,8 +233,7 @@ async function markNoShow(ctx: MutationContext, a: ArgsOf<typeof bookingMarkNoSh
 // ---------------------------------------------------------------- the schedule (managers)
 
 async function saveClassType(ctx: MutationContext, a: ArgsOf<typeof classTypeSave>) {
-  const { rows: [other] } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.class_types where id = $1`, [a.classTypeId]);
-  if (other && other.location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That class type belongs to another location; make a new one.');
+  await ownedElsewhere(ctx, 'class_types', a.classTypeId, 'That class type belongs to another location; make a new one.');
   await ctx.tx.query(
     `insert into public.class_types (id, location_id, name, description, duration_minutes, default_capacity) values ($1, $2, $3, $4, $5, $6)
      on conflict (id) do update set name = excluded.name, description = excluded.description,
@@ -243,8 +243,7 @@ async function saveClassType(ctx: MutationContext, a: ArgsOf<typeof classTypeSav
 }
 
 async function saveSession(ctx: MutationContext, a: ArgsOf<typeof sessionSave>) {
-  const { rows: [other] } = await ctx.tx.query<{ location_id: string }>(`select location_id from public.class_sessions where id = $1`, [a.sessionId]);
-  if (other && other.location_id !== ctx.locationId) throw new AppError('CONFLICT', 'That class belongs to another location; make a new one.');
+  await ownedElsewhere(ctx, 'class_sessions', a.sessionId, 'That class belongs to another location; make a new one.');
   const { rows: [t] } = await ctx.tx.query<{ duration_minutes: number }>(
     `select duration_minutes from public.class_types where id = $1 and location_id = $2 and not deleted`,
     [a.classTypeId, ctx.locationId],
