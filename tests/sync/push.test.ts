@@ -2,7 +2,7 @@
 // mutations, client ownership, revoked devices, and a crash between apply and commit.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.ts';
-import { push } from '../../src/server/sync/push.ts';
+import { locationGate, push } from '../../src/server/sync/push.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
 import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
@@ -95,5 +95,23 @@ describe.each(engines())('push on $name', (engine) => {
     expect(r2.results[0].status).toBe('duplicate');
     const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = $1 and status = 'applied'`, [t.clientId]);
     expect(n[0].n).toBe(1);
+  });
+
+  it('a third push of one location waits outside the database until one of two inside commits', async () => {
+    const w = world();
+    const p = await product();
+    const tablets = [await w.tablet(w.seed.cafeLocationId, 'W1'), await w.tablet(w.seed.cafeLocationId, 'W2'), await w.tablet(w.seed.cafeLocationId, 'W3')];
+    let open!: () => void;
+    const held = new Promise<void>((r) => (open = r));
+    const runs = tablets.map((t, i) =>
+      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p, i % 2 === 0)] }, w.db, { beforeCommit: () => held }),
+    );
+    expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 1 });
+    open();
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.results[0].status)).toEqual(['applied', 'applied', 'applied']);
+    expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 0, waiting: 0 });
+    const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = any($1::uuid[])`, [tablets.map((t) => t.clientId)]);
+    expect(n[0].n).toBe(3);
   });
 });

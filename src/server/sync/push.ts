@@ -8,6 +8,10 @@
 // functions (orders.ts sqlMutatorNames) run in one call of app.apply_mutations, whose
 // BEGIN … EXCEPTION block per mutation is that mutation's savepoint; the log, the
 // rejections' reconciliation items and the raised last id are one statement at the end.
+//
+// A location's writes are applied one push after another (they all take its version row),
+// so at most two of its pushes are in the database at once; the rest wait their turn in
+// arrival order in gate.ts, without holding a connection.
 import { AppError } from '../../shared/errors.ts';
 import { mutatorDefs, roleAllowed } from '../../shared/mutators/index.ts';
 import type { MutationResult, PushRequest, PushResponse, Mutation } from '../../shared/sync/protocol.ts';
@@ -15,6 +19,7 @@ import { enterClaims, getDb, isTransient, sqlState, translateDbError, type Claim
 import { serverMutators } from '../mutators/index.ts';
 import { sqlMutatorNames } from '../mutators/orders.ts';
 import { refusalToAppError, type MutationContext, type ReconKind } from '../mutators/context.ts';
+import { KeyedGate } from './gate.ts';
 
 export interface DeviceIdentity {
   deviceId: string;
@@ -27,7 +32,14 @@ export interface PushHooks {
   beforeCommit?: () => void | Promise<void>;
 }
 
-export async function push(device: DeviceIdentity, req: PushRequest, db?: Db, hooks: PushHooks = {}): Promise<PushResponse> {
+/** Pushes of one location wait their turn here rather than in the database (gate.ts). */
+export const locationGate = new KeyedGate(2);
+
+export function push(device: DeviceIdentity, req: PushRequest, db?: Db, hooks: PushHooks = {}): Promise<PushResponse> {
+  return locationGate.run(device.locationId, () => applyPush(device, req, db, hooks));
+}
+
+async function applyPush(device: DeviceIdentity, req: PushRequest, db: Db | undefined, hooks: PushHooks): Promise<PushResponse> {
   const d = db ?? (await getDb());
   const claims: Claims = { role: 'authenticated', sub: device.deviceId, device_id: device.deviceId };
   let gap: { expected: number; lastMutationId: number } | null = null;

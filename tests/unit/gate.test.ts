@@ -1,0 +1,60 @@
+// The per-location gate of the push (src/server/sync/gate.ts): at most `width` inside per
+// key, the rest let in in arrival order, a failure gives its place up, keys independent.
+import { describe, expect, it } from 'vitest';
+import { KeyedGate } from '../../src/server/sync/gate.ts';
+
+function held() {
+  let release!: () => void;
+  const p = new Promise<void>((r) => (release = r));
+  return { p, release };
+}
+
+describe('KeyedGate', () => {
+  it('lets `width` in per key and the rest in arrival order', async () => {
+    const gate = new KeyedGate(2);
+    const order: number[] = [];
+    const holds = Array.from({ length: 5 }, held);
+    const runs = holds.map((h, i) => gate.run('cafe', async () => {
+      order.push(i);
+      await h.p;
+      return i;
+    }));
+    await Promise.resolve();
+    expect(order).toEqual([0, 1]);
+    expect(gate.load('cafe')).toEqual({ inside: 2, waiting: 3 });
+    holds[1].release();
+    await runs[1];
+    await new Promise((r) => setTimeout(r, 0));
+    expect(order).toEqual([0, 1, 2]);
+    expect(gate.load('cafe')).toEqual({ inside: 2, waiting: 2 });
+    for (const h of holds) h.release();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(gate.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
+
+  it('a run that throws gives its place to the next and passes its error on', async () => {
+    const gate = new KeyedGate(1);
+    const first = gate.run('cafe', async () => {
+      throw new Error('deadlock detected');
+    });
+    const second = gate.run('cafe', async () => 'applied');
+    await expect(first).rejects.toThrow('deadlock detected');
+    await expect(second).resolves.toBe('applied');
+    expect(gate.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
+
+  it('another key does not wait', async () => {
+    const gate = new KeyedGate(1);
+    const h = held();
+    const cafe = gate.run('cafe', () => h.p);
+    await expect(gate.run('studio', async () => 'in')).resolves.toBe('in');
+    expect(gate.load('cafe')).toEqual({ inside: 1, waiting: 0 });
+    h.release();
+    await cafe;
+  });
+
+  it('refuses a width below one', () => {
+    expect(() => new KeyedGate(0)).toThrow();
+  });
+});
