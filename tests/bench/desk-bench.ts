@@ -104,6 +104,10 @@ export async function benchDesk(log: (s: string) => void, checkIns = 200): Promi
         samples.push(t[0]);
         committed.push(t[1]);
       } else backToBack.push(t[0]);
+      // The toast comes with the commit; the roster's live query follows a moment later (tens
+      // of ms on a busy machine). Undo only once the row shows the check-in, or the wait for
+      // "booked" below could be met by the row not yet redrawn, and the next tap find no button.
+      await page.locator(`[data-testid=roster-entry][data-name="${name}"][data-status=checked_in]`).waitFor();
       await page.getByTestId('toast').getByRole('button', { name: 'Undo' }).click();
       await page.locator(`[data-testid=roster-entry][data-name="${name}"][data-status=booked]`).waitFor();
     }
