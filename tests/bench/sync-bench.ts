@@ -23,7 +23,7 @@ export interface Figure {
   ratio: string;
 }
 
-const pct = (xs: number[], p: number) => {
+export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
@@ -47,7 +47,7 @@ async function drain(e: SyncEngine) {
   throw new Error('could not drain the outbox');
 }
 
-async function registerTablet(app: AppServer, manager: ReturnType<typeof client>, name: string) {
+export async function registerTablet(app: AppServer, manager: ReturnType<typeof client>, name: string) {
   const d = (await manager.post('/api/devices', { locationId: app.seed.cafeLocationId, name })).json;
   const db = new LocalDb(`bench-${d.deviceId}`, { indexedDB: new IDBFactory(), IDBKeyRange });
   await rememberDevice(db, { deviceId: d.deviceId, locationId: app.seed.cafeLocationId, organizationId: app.seed.organizationId, code: d.code }, d.credential);
@@ -55,7 +55,7 @@ async function registerTablet(app: AppServer, manager: ReturnType<typeof client>
   return { db, transport, code: d.code as string, deviceId: d.deviceId as string, credential: d.credential as string, engine: new SyncEngine({ db, transport }) };
 }
 
-function orderArgs(cat: Catalog, code: string, seq: number) {
+export function orderArgs(cat: Catalog, code: string, seq: number) {
   const p = cat.products[seq % cat.products.length];
   const q = cat.products[(seq * 7 + 3) % cat.products.length];
   return {

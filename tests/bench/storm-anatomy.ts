@@ -1,0 +1,124 @@
+// What the 20-tablet storm of `npm run bench` spends its time on (issue #3), on PostgreSQL:
+//
+//   npm run build && npx node tests/bench/storm-anatomy.ts
+//
+// The storm as in sync-bench.ts (STORM_TABLETS tablets at one café, STORM_PER sales each,
+// pushed over HTTP in batches of STORM_BATCH), then the CPU each process used during it,
+// from /proc (the database server must run on this machine for its share to show).
+//
+// STORM_WITHOUT=version-lock,stock-levels,rls,version-triggers,foreign-keys takes those
+// mechanisms out of the throwaway database first, to measure what each costs. A database
+// without them is NOT correct (versions no longer follow commit order, stock levels stop,
+// anyone may write anything): these are measurements of a ceiling, never a configuration.
+import fs from 'node:fs';
+import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
+import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
+import { client, startAppServer, TEST_PASSWORD } from '../fixtures/app-server.ts';
+import { orderArgs, pct, registerTablet } from './sync-bench.ts';
+
+const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
+const PER = Number(process.env.STORM_PER ?? 200);
+const BATCH = Number(process.env.STORM_BATCH ?? 50);
+const WITHOUT = new Set((process.env.STORM_WITHOUT ?? '').split(',').filter(Boolean));
+
+const REMOVE: Record<string, string> = {
+  // versions from a sequence: no location row lock, no commit order
+  'version-lock': `create sequence app.storm_versions cache 1000;
+    create or replace function app.take_version(kind text, scope uuid) returns bigint
+    language plpgsql security definer set search_path = '' as $f$
+    begin perform pg_notify('tandem_poke', kind || ':' || scope::text); return nextval('app.storm_versions'); end $f$`,
+  // the stock movements' triggers: no shared stock-level rows to update (nor their versions)
+  'stock-levels': `alter table public.stock_movements disable trigger user`,
+  rls: `do $$ declare r record; begin
+    for r in select c.oid::regclass t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'public' and c.relkind = 'r' and c.relrowsecurity loop
+      execute format('alter table %s disable row level security', r.t);
+    end loop; end $$`,
+  'version-triggers': `do $$ declare r record; begin
+    for r in select tgrelid::regclass t from pg_trigger where tgname = 'version_bump' loop
+      execute format('alter table %s disable trigger version_bump', r.t);
+    end loop; end $$`,
+  // the foreign keys of the tables a sale writes
+  'foreign-keys': `do $$ declare r record; begin
+    for r in select conrelid::regclass t, conname from pg_constraint where contype = 'f'
+             and conrelid in ('public.orders'::regclass, 'public.order_items'::regclass, 'public.stock_movements'::regclass,
+                              'public.loyalty_ledger'::regclass, 'public.mutation_log'::regclass) loop
+      execute format('alter table %s drop constraint %I', r.t, r.conname);
+    end loop; end $$`,
+};
+
+/** CPU time (ms) of every process so far, by pid, from /proc. */
+function cpuByPid(): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  const tick = 1000 / 100; // USER_HZ
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // Node 24 names its main thread; the only other Node process here is the app server
+      const name = pid === String(process.pid) ? 'this script (the tablets)' : comm === 'MainThread' || comm === 'node' ? 'the app server (Node)' : comm;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, { name, ms: (Number(f[11]) + Number(f[12])) * tick });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+for (const w of WITHOUT) if (!REMOVE[w]) throw new Error(`STORM_WITHOUT: unknown "${w}" (known: ${Object.keys(REMOVE).join(', ')})`);
+const app = await startAppServer('postgres');
+try {
+  if (WITHOUT.size) {
+    await app.stop();
+    const db = await app.openDb();
+    for (const w of WITHOUT) await db.exec(REMOVE[w]);
+    await db.close();
+    await app.start();
+  }
+  const manager = client(app.url);
+  await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
+  const probe = await registerTablet(app, manager, 'Probe');
+  await probe.engine.sync();
+  const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id as string, price_cents: p.price_cents as number }));
+  const barista = (await probe.db.table('staff').toArray()).find((s) => s.role === 'barista').id as string;
+  const cat = { products, barista };
+  const fleet = [];
+  for (let i = 0; i < TABLETS; i++) {
+    const f = await registerTablet(app, manager, `Storm ${i}`);
+    const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken as string;
+    fleet.push({ code: f.code, tok, clientId: crypto.randomUUID() });
+  }
+  const first: number[] = [];
+  const later: number[] = [];
+  const before = cpuByPid();
+  const t0 = performance.now();
+  await Promise.all(fleet.map(async (f) => {
+    for (let start = 1; start <= PER; start += BATCH) {
+      const mutations = Array.from({ length: Math.min(BATCH, PER - start + 1) }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
+      const s0 = performance.now();
+      const r = await client(app.url).post('/api/sync/push', { clientId: f.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${f.tok}` });
+      (start === 1 ? first : later).push(performance.now() - s0);
+      if (r.status !== 200) throw new Error(`push failed: ${r.status} ${r.text.slice(0, 200)}`);
+    }
+  }));
+  const total = performance.now() - t0;
+  const cpu = new Map<string, number>();
+  for (const [pid, now] of cpuByPid()) {
+    const used = now.ms - (before.get(pid)?.ms ?? 0);
+    if (used > 0) cpu.set(now.name, (cpu.get(now.name) ?? 0) + used);
+  }
+  const all = [...first, ...later];
+  const sales = TABLETS * PER;
+  console.log(`without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
+  console.log(`${TABLETS} tablets × ${PER} sales, batches of ${BATCH}: ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);
+  console.log(`push latency p50 ${pct(all, 50).toFixed(0)} ms, p99 ${pct(all, 99).toFixed(0)} ms; the first wave (all at once) worst ${Math.max(...first).toFixed(0)} ms`);
+  console.log('CPU during the storm:');
+  for (const [name, ms] of [...cpu].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 50)) {
+    console.log(`  ${name.padEnd(28)} ${ms.toFixed(0).padStart(6)} ms  (${((ms / sales) * 1000).toFixed(0)} µs per sale)`);
+  }
+} finally {
+  await app.destroy();
+}
+process.exit(0);
