@@ -3,8 +3,11 @@
 //   npm run build && npx node tests/bench/storm-anatomy.ts
 //
 // The storm as in sync-bench.ts (STORM_TABLETS tablets at one café, STORM_PER sales each,
-// pushed over HTTP in batches of STORM_BATCH), then the CPU each process used during it,
-// from /proc (the database server must run on this machine for its share to show).
+// pushed over HTTP in batches of STORM_BATCH), then the CPU used during it, from /proc:
+// the app server's process, this script's, and every PostgreSQL process (its WAL writer
+// and checkpointer work for the storm too, so the machine should be otherwise idle; the
+// database server must run on this machine for its share to show). The database is
+// BENCH_DATABASE_URL's or TEST_DATABASE_URL's server, or postgres://postgres@127.0.0.1:5432.
 //
 // STORM_WITHOUT=version-lock,stock-levels,rls,version-triggers,foreign-keys takes those
 // mechanisms out of the throwaway database first, to measure what each costs. A database
@@ -22,11 +25,31 @@ const BATCH = Number(process.env.STORM_BATCH ?? 50);
 const WITHOUT = new Set((process.env.STORM_WITHOUT ?? '').split(',').filter(Boolean));
 
 const REMOVE: Record<string, string> = {
-  // versions from a sequence: no location row lock, no commit order
-  'version-lock': `create sequence app.storm_versions cache 1000;
+  // app.take_version (20261125000800) with its block of 1,000 versions reserved from a
+  // sequence instead of the location's row: no row lock, so no commit order either
+  'version-lock': `create sequence app.storm_versions increment by 1000;
     create or replace function app.take_version(kind text, scope uuid) returns bigint
     language plpgsql security definer set search_path = '' as $f$
-    begin perform pg_notify('tandem_poke', kind || ':' || scope::text); return nextval('app.storm_versions'); end $f$`,
+    declare
+      guc text := 'tandem.v_' || kind || '_' || replace(scope::text, '-', '');
+      cur text := current_setting(guc, true);
+      nxt bigint;
+      hi bigint;
+    begin
+      if cur is not null and cur <> '' then
+        nxt := split_part(cur, ':', 1)::bigint;
+        hi := split_part(cur, ':', 2)::bigint;
+        if nxt <= hi then
+          perform set_config(guc, (nxt + 1)::text || ':' || hi::text, true);
+          return nxt;
+        end if;
+      end if;
+      nxt := nextval('app.storm_versions');
+      hi := nxt + 999;
+      perform pg_notify('tandem_poke', kind || ':' || scope::text);
+      perform set_config(guc, (nxt + 1)::text || ':' || hi::text, true);
+      return nxt;
+    end $f$`,
   // the stock movements' triggers: no shared stock-level rows to update (nor their versions)
   'stock-levels': `alter table public.stock_movements disable trigger user`,
   rls: `do $$ declare r record; begin
@@ -48,7 +71,7 @@ const REMOVE: Record<string, string> = {
 };
 
 /** CPU time (ms) of every process so far, by pid, from /proc. */
-function cpuByPid(): Map<string, { name: string; ms: number }> {
+function cpuByPid(serverPid: number | undefined): Map<string, { name: string; ms: number }> {
   const out = new Map<string, { name: string; ms: number }>();
   const tick = 1000 / 100; // USER_HZ
   for (const pid of fs.readdirSync('/proc')) {
@@ -56,8 +79,7 @@ function cpuByPid(): Map<string, { name: string; ms: number }> {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      // Node 24 names its main thread; the only other Node process here is the app server
-      const name = pid === String(process.pid) ? 'this script (the tablets)' : comm === 'MainThread' || comm === 'node' ? 'the app server (Node)' : comm;
+      const name = pid === String(process.pid) ? 'this script (the tablets)' : pid === String(serverPid) ? 'the app server (Node)' : comm === 'postgres' ? 'PostgreSQL (all its processes)' : 'anything else';
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(pid, { name, ms: (Number(f[11]) + Number(f[12])) * tick });
     } catch {
@@ -68,7 +90,10 @@ function cpuByPid(): Map<string, { name: string; ms: number }> {
 }
 
 for (const w of WITHOUT) if (!REMOVE[w]) throw new Error(`STORM_WITHOUT: unknown "${w}" (known: ${Object.keys(REMOVE).join(', ')})`);
+process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const app = await startAppServer('postgres');
+// Interrupted, the throwaway database (perhaps without its locks and checks) goes too.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));
 try {
   if (WITHOUT.size) {
     await app.stop();
@@ -92,7 +117,7 @@ try {
   }
   const first: number[] = [];
   const later: number[] = [];
-  const before = cpuByPid();
+  const before = cpuByPid(app.pid());
   const t0 = performance.now();
   await Promise.all(fleet.map(async (f) => {
     for (let start = 1; start <= PER; start += BATCH) {
@@ -105,7 +130,7 @@ try {
   }));
   const total = performance.now() - t0;
   const cpu = new Map<string, number>();
-  for (const [pid, now] of cpuByPid()) {
+  for (const [pid, now] of cpuByPid(app.pid())) {
     const used = now.ms - (before.get(pid)?.ms ?? 0);
     if (used > 0) cpu.set(now.name, (cpu.get(now.name) ?? 0) + used);
   }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.ts';
 import { locationGate, push } from '../../src/server/sync/push.ts';
+import type { Tx } from '../../src/server/db/index.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
 import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
@@ -103,12 +104,32 @@ describe.each(engines())('push on $name', (engine) => {
     const tablets = [await w.tablet(w.seed.cafeLocationId, 'W1'), await w.tablet(w.seed.cafeLocationId, 'W2'), await w.tablet(w.seed.cafeLocationId, 'W3')];
     let open!: () => void;
     const held = new Promise<void>((r) => (open = r));
+    // the same database, counting the transactions begun and not yet ended
+    let inDb = 0;
+    let most = 0;
+    const counted: typeof w.db = Object.assign(Object.create(w.db), {
+      async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+        most = Math.max(most, ++inDb);
+        try {
+          return await w.db.transaction(fn);
+        } finally {
+          inDb--;
+        }
+      },
+    });
     const runs = tablets.map((t, i) =>
-      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p, i % 2 === 0)] }, w.db, { beforeCommit: () => held }),
+      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p, i % 2 === 0)] }, counted, { beforeCommit: () => held }),
     );
-    expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 1 });
-    open();
+    try {
+      expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 1 });
+      await new Promise((r) => setTimeout(r, 50)); // time enough for a third to begin, were it let in
+      expect(inDb).toBe(2);
+    } finally {
+      open(); // also when an expectation failed: a held transaction would stall the next tests
+      await Promise.allSettled(runs);
+    }
     const results = await Promise.all(runs);
+    expect(most).toBe(2);
     expect(results.map((r) => r.results[0].status)).toEqual(['applied', 'applied', 'applied']);
     expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 0, waiting: 0 });
     const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = any($1::uuid[])`, [tablets.map((t) => t.clientId)]);

@@ -54,7 +54,8 @@ describe('KeyedGate', () => {
     await cafe;
   });
 
-  it('refuses a width below one', () => {
+  it('refuses a width below one or not whole', () => {
     expect(() => new KeyedGate(0)).toThrow();
+    expect(() => new KeyedGate(1.5)).toThrow();
   });
 });

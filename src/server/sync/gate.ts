@@ -11,14 +11,16 @@
 // while another holds the location's rows; 1 measured slower and 3 no better.
 //
 // The gate is per server process. Several processes in front of one database stay
-// correct (the database still orders the writes), only less fair.
+// correct (the database still orders the writes), only less fair. Whatever runs inside
+// must never wait for another run of the same key (a push must not push the same
+// location, from a hook or otherwise): with every place taken, that waits forever.
 export class KeyedGate {
   private readonly gates = new Map<string, { inside: number; waiting: (() => void)[] }>();
 
   readonly width: number;
 
   constructor(width: number) {
-    if (!(width >= 1)) throw new Error('a gate lets at least one through');
+    if (!Number.isInteger(width) || width < 1) throw new Error('a gate lets a whole number, at least one, through');
     this.width = width;
   }
 

@@ -28,7 +28,7 @@ export interface DeviceIdentity {
 }
 
 export interface PushHooks {
-  /** Test seam: runs after the mutations are applied and before the commit. */
+  /** Test seam: runs after the mutations are applied and before the commit. It must not push the same location (the gate would wait for itself). */
   beforeCommit?: () => void | Promise<void>;
 }
 
