@@ -141,4 +141,21 @@ describe('the local writer', () => {
     await expect(sold()).rejects.toThrow(/Pick who is working/);
     expect(await db.outbox.count()).toBe(1);
   });
+
+  it('writes hundreds of rows one after another in one transaction (a sale of 200 lines)', async () => {
+    // Dexie keeps a transaction's zone across a limited number of native awaits with no
+    // IndexedDB request between them; a writer call that needs no wait must not spend them,
+    // or the transaction commits half-way and the tap fails ("committed too early").
+    const db = fresh();
+    await db.rows('orders').bulkPut(Array.from({ length: 300 }, (_, i) => ({ id: `o${i}`, status: 'received', version: 1 })));
+    await tx(db, async (w) => {
+      for (let i = 0; i < 400; i++) await w.create('order_items', { id: `i${i}`, order_id: 'o1', quantity: 1 });
+      for (let i = 0; i < 300; i++) await w.put('recipe_lines', { id: `r${i}`, product_id: 'p1', quantity: i });
+      for (let i = 0; i < 300; i++) await w.update('orders', `o${i}`, { status: 'ready' });
+    });
+    expect(await db.rows('order_items').count()).toBe(400);
+    expect(await db.rows('recipe_lines').count()).toBe(300);
+    expect((await db.rows('orders').toArray()).every((o) => o.status === 'ready')).toBe(true);
+    expect(await db.shadow.count()).toBe(1000);
+  });
 });

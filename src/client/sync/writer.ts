@@ -114,13 +114,26 @@ export class LocalWriter {
   }
 
   /**
+   * Runs `write` once every `modify` of the row has issued its write: at once when none is
+   * pending, and then what it returns is a Dexie promise, never a native wait of its own.
+   * Dexie keeps a transaction's zone across only so many native awaits with no IndexedDB
+   * request between them; an applier that awaits a writer call per line (a sale of 200
+   * lines) would spend them all, and the transaction would commit half-way.
+   */
+  private afterRow(table: SyncedTable, id: string, write: () => PromiseLike<void> | void): Promise<void> {
+    if (this.latest.has(`${table}:${id}`)) return this.settleRow(table, id).then(write);
+    return Dexie.Promise.resolve(write());
+  }
+
+  /**
    * Issued at once; resolves without waiting for IndexedDB (see the header). `current`: the
    * row as the caller just read it in this transaction (not deleted), which spares a read.
    */
-  async put(table: SyncedTable, row: Row, current?: Row): Promise<void> {
-    await this.settleRow(table, row.id);
-    this.keep(table, row.id, current);
-    this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
+  put(table: SyncedTable, row: Row, current?: Row): Promise<void> {
+    return this.afterRow(table, row.id, () => {
+      this.keep(table, row.id, current);
+      this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
+    });
   }
 
   /**
@@ -129,23 +142,26 @@ export class LocalWriter {
    * was no row before, and nothing to read: its pre-image is "no row". The shadow is added,
    * never replaced, so should one exist after all the older pre-image stays.
    */
-  async create(table: SyncedTable, row: Row): Promise<void> {
-    await this.settleRow(table, row.id);
-    this.keep(table, row.id, null);
-    this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
+  create(table: SyncedTable, row: Row): Promise<void> {
+    return this.afterRow(table, row.id, () => {
+      this.keep(table, row.id, null);
+      this.defer(this.db.rows(table).put({ version: 0, deleted: false, ...row }));
+    });
   }
 
   /**
    * One round trip: the row (for the patch) and its shadow are read together; none when
    * the caller passes the row as it just read it in this transaction (not deleted).
    */
-  async update(table: SyncedTable, id: string, patch: Record<string, unknown>, current?: Row): Promise<void> {
-    await this.settleRow(table, id);
-    const read = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
-    // the shadow read goes out with the row's read, before the write below
-    this.keep(table, id, read);
-    const raw = await read;
-    if (!raw || raw.deleted) return; // an unchanged row keeps the shadow it had, or gets a copy of itself: harmless
-    this.defer(this.db.rows(table).put({ ...raw, ...patch }));
+  update(table: SyncedTable, id: string, patch: Record<string, unknown>, current?: Row): Promise<void> {
+    return this.afterRow(table, id, () => {
+      const read = current ?? (this.db.rows(table).get(id) as PromiseLike<Row | undefined>);
+      // the shadow read goes out with the row's read, before the write below
+      this.keep(table, id, read);
+      return Dexie.Promise.resolve(read).then((raw) => {
+        if (!raw || raw.deleted) return; // an unchanged row keeps the shadow it had, or gets a copy of itself: harmless
+        this.defer(this.db.rows(table).put({ ...raw, ...patch }));
+      });
+    });
   }
 }
