@@ -4,7 +4,7 @@
 // with full jitter. Only the tab holding the Web Lock syncs; other tabs see its writes
 // through Dexie's live queries. The status object is what the screens' sync chip shows.
 import { APP_VERSION } from '../../shared/app-version.ts';
-import { SCHEMA_VERSION, type PatchOp } from '../../shared/sync/protocol.ts';
+import { MAX_PUSH_BYTES, MAX_PUSH_MUTATIONS, SCHEMA_VERSION, type Mutation, type PatchOp } from '../../shared/sync/protocol.ts';
 import { clientIdOf, getMeta, setMeta, type LocalDb } from '../db/local-db.ts';
 import { rebase } from './rebase.ts';
 import { SyncHttpError, type SyncTransport } from './transport.ts';
@@ -32,8 +32,11 @@ export interface SyncStatus {
 export interface EngineOptions {
   db: LocalDb;
   transport: SyncTransport;
+  /** Mutations in a round's first push (and the fewest a push is cut back to): pushSizeAfter. */
   batchSize?: number;
   random?: () => number;
+  /** The clock pushes are timed with (tests give their own). */
+  now?: () => number;
   periodMs?: number;
   /**
    * How long the tablet stays quiet after a local mutation before it pushes (0: at once).
@@ -44,11 +47,54 @@ export interface EngineOptions {
   pushAfterMutationMs?: number;
 }
 
+/** Mutations in the first push of a round. */
+export const PUSH_BATCH = 50;
+/**
+ * How long a push should take. A push holds its location's version row from its first
+ * write until it commits, and the location's other tablets' pushes wait for it; a quarter
+ * of a second keeps that wait short.
+ */
+export const PUSH_TARGET_MS = 250;
+
+/**
+ * How many mutations the next push of a round carries, after one of `sent` took
+ * `elapsedMs` from request to answer. A tablet with a long queue and a quiet server sends
+ * more at a time, up to twice as many per push and the server's limit: each push is a
+ * round trip, and a reconnect with 1,000 sales queued was 20 of them. Never fewer than
+ * the first push's `floor`: under a storm of tablets the answer is slow because the
+ * pushes queue behind each other, and shorter pushes would only make more of them.
+ */
+export function pushSizeAfter(sent: number, elapsedMs: number, floor = PUSH_BATCH): number {
+  const fits = Math.floor((sent * PUSH_TARGET_MS) / Math.max(elapsedMs, 1));
+  return Math.max(floor, Math.min(fits, sent * 2, MAX_PUSH_MUTATIONS));
+}
+
+const encoder = new TextEncoder();
+/** Room for the request around the mutations: its client id, schema version, brackets. */
+const PUSH_ENVELOPE_BYTES = 1024;
+
+/**
+ * The longest prefix of `mutations` the server takes in one push: at most 1 MB of JSON
+ * (a longer body gets 413, and the same push again would get 413 for ever). At least the
+ * first, whatever its size; a mutation the client's own schemas let through is far below it.
+ */
+export function withinPushLimit(mutations: Mutation[]): Mutation[] {
+  let bytes = PUSH_ENVELOPE_BYTES;
+  let n = 0;
+  for (const m of mutations.slice(0, MAX_PUSH_MUTATIONS)) {
+    bytes += encoder.encode(JSON.stringify(m)).length + 1;
+    if (n > 0 && bytes > MAX_PUSH_BYTES) break;
+    n++;
+  }
+  return mutations.slice(0, n);
+}
+
 export class SyncEngine {
   readonly db: LocalDb;
   private readonly transport: SyncTransport;
   private readonly batchSize: number;
   private readonly random: () => number;
+  private readonly now: () => number;
   private readonly periodMs: number;
   private readonly pushAfterMutationMs: number;
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -76,9 +122,9 @@ export class SyncEngine {
   constructor(o: EngineOptions) {
     this.db = o.db;
     this.transport = o.transport;
-    // 50 keeps one push short: a push holds its location's version lock until it commits.
-    this.batchSize = o.batchSize ?? 50;
+    this.batchSize = o.batchSize ?? PUSH_BATCH;
     this.random = o.random ?? Math.random;
+    this.now = o.now ?? Date.now;
     this.periodMs = o.periodMs ?? 30_000;
     this.pushAfterMutationMs = o.pushAfterMutationMs ?? 0;
   }
@@ -168,22 +214,28 @@ export class SyncEngine {
   }
 
   private async pushAll() {
+    let size = this.batchSize;
+    let ceiling = MAX_PUSH_MUTATIONS; // lowered for the round by a 413
     for (;;) {
-      const batch = await this.db.outbox.orderBy('id').limit(this.batchSize).toArray();
-      if (!batch.length) return;
+      const entries = await this.db.outbox.orderBy('id').limit(size).toArray();
+      if (!entries.length) return;
       const clientId = await clientIdOf(this.db);
+      const batch = withinPushLimit(entries.map((e) => ({ id: e.id, name: e.name, args: e.args, staffId: e.staffId, clientTime: e.clientTime })));
+      const started = this.now();
       let res;
       try {
-        res = await this.transport.push({
-          clientId,
-          schemaVersion: SCHEMA_VERSION,
-          mutations: batch.map((e) => ({ id: e.id, name: e.name, args: e.args, staffId: e.staffId, clientTime: e.clientTime })),
-        });
+        res = await this.transport.push({ clientId, schemaVersion: SCHEMA_VERSION, mutations: batch });
       } catch (err) {
         if (err instanceof SyncHttpError && (err.code === 'MUTATION_GAP' || (err.status === 403 && err.code === 'FORBIDDEN'))) {
           // The server cannot continue this client's sequence (its database was restored, or the
           // client id is another device's). Keep every waiting mutation and start a new client.
           await this.restartClient();
+          continue;
+        }
+        if (err instanceof SyncHttpError && err.status === 413 && batch.length > 1) {
+          // Something between here and the server takes less than the server does (a proxy's
+          // body limit): send half as much, until one goes through.
+          size = ceiling = Math.ceil(batch.length / 2);
           continue;
         }
         throw err;
@@ -200,6 +252,7 @@ export class SyncEngine {
         await this.db.outbox.where('id').belowOrEqual(res.lastMutationId).delete();
       });
       if (res.lastMutationId < batch[batch.length - 1].id) return; // the server stopped early; pull, then retry
+      size = Math.min(ceiling, pushSizeAfter(batch.length, this.now() - started, this.batchSize));
     }
   }
 
