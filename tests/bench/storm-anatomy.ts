@@ -3,7 +3,8 @@
 //   npm run build && npx node tests/bench/storm-anatomy.ts
 //
 // The storm as in sync-bench.ts (STORM_TABLETS tablets at one café, STORM_PER sales each,
-// pushed over HTTP in batches of STORM_BATCH), then the CPU used during it, from /proc:
+// pushed over HTTP in pushes sized as the client sizes them, or of STORM_BATCH each), then
+// the CPU used during it, from /proc:
 // the app server's process, this script's, and every PostgreSQL process (its WAL writer
 // and checkpointer work for the storm too, so the machine should be otherwise idle; the
 // database server must run on this machine for its share to show). The database is
@@ -13,7 +14,11 @@
 // mechanisms out of the throwaway database first, to measure what each costs. A database
 // without them is NOT correct (versions no longer follow commit order, stock levels stop,
 // anyone may write anything): these are measurements of a ceiling, never a configuration.
+//
+// STORM_HISTORY=20000 first records that many sales from another tablet and analyses the
+// database (as autovacuum would have), for a café with history rather than the demo's.
 import fs from 'node:fs';
+import { PUSH_BATCH, pushSizeAfter } from '../../src/client/sync/engine.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
 import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
 import { client, startAppServer, TEST_PASSWORD } from '../fixtures/app-server.ts';
@@ -21,7 +26,8 @@ import { orderArgs, pct, registerTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
 const PER = Number(process.env.STORM_PER ?? 200);
-const BATCH = Number(process.env.STORM_BATCH ?? 50);
+/** A fixed push size; unset, pushes are sized as the client sizes them (pushSizeAfter). */
+const BATCH = process.env.STORM_BATCH ? Number(process.env.STORM_BATCH) : null;
 const WITHOUT = new Set((process.env.STORM_WITHOUT ?? '').split(',').filter(Boolean));
 
 const REMOVE: Record<string, string> = {
@@ -115,17 +121,40 @@ try {
     const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken as string;
     fleet.push({ code: f.code, tok, clientId: crypto.randomUUID() });
   }
+  const HISTORY = Number(process.env.STORM_HISTORY ?? 0);
+  if (HISTORY) {
+    const h = await registerTablet(app, manager, 'History');
+    const tok = (await client(app.url).post('/api/devices/token', { deviceId: h.deviceId, credential: h.credential })).json.accessToken as string;
+    const clientId = crypto.randomUUID();
+    for (let start = 1; start <= HISTORY; start += 500) {
+      const mutations = Array.from({ length: Math.min(500, HISTORY - start + 1) }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, h.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
+      const r = await client(app.url).post('/api/sync/push', { clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${tok}` });
+      if (r.status !== 200) throw new Error(`history push failed: ${r.status} ${r.text.slice(0, 200)}`);
+    }
+    await app.stop();
+    const db = await app.openDb();
+    await db.exec('vacuum analyze');
+    await db.close();
+    await app.start();
+  }
   const first: number[] = [];
   const later: number[] = [];
   const before = cpuByPid(app.pid());
   const t0 = performance.now();
+  const sizes: number[] = [];
   await Promise.all(fleet.map(async (f) => {
-    for (let start = 1; start <= PER; start += BATCH) {
-      const mutations = Array.from({ length: Math.min(BATCH, PER - start + 1) }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
+    let size = BATCH ?? PUSH_BATCH;
+    for (let start = 1; start <= PER; ) {
+      const n = Math.min(size, PER - start + 1);
+      const mutations = Array.from({ length: n }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
       const s0 = performance.now();
       const r = await client(app.url).post('/api/sync/push', { clientId: f.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${f.tok}` });
-      (start === 1 ? first : later).push(performance.now() - s0);
+      const took = performance.now() - s0;
+      (start === 1 ? first : later).push(took);
+      sizes.push(n);
       if (r.status !== 200) throw new Error(`push failed: ${r.status} ${r.text.slice(0, 200)}`);
+      start += n;
+      size = BATCH ?? pushSizeAfter(n, took);
     }
   }));
   const total = performance.now() - t0;
@@ -137,7 +166,7 @@ try {
   const all = [...first, ...later];
   const sales = TABLETS * PER;
   console.log(`without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
-  console.log(`${TABLETS} tablets × ${PER} sales, batches of ${BATCH}: ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);
+  console.log(`${TABLETS} tablets × ${PER} sales, ${BATCH ? `pushes of ${BATCH}` : 'pushes sized as the client sizes them'} (${sizes.length} pushes, ${Math.min(...sizes)}–${Math.max(...sizes)} each): ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);
   console.log(`push latency p50 ${pct(all, 50).toFixed(0)} ms, p99 ${pct(all, 99).toFixed(0)} ms; the first wave (all at once) worst ${Math.max(...first).toFixed(0)} ms`);
   console.log('CPU during the storm:');
   for (const [name, ms] of [...cpu].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 50)) {
