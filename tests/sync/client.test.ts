@@ -98,4 +98,22 @@ describe.each(engines())('sync client on $name', (engine) => {
     const rows = await w.q(`select number from public.orders where id = $1`, [orderId]);
     expect(rows).toEqual([{ number: 'M-0001' }]);
   });
+
+  it('starts a new client once when its client id is refused, and does not loop when that does not cure it', async () => {
+    const w = world();
+    const a = await simulatedTablet({ db: w.db, up: true }, await w.tablet(w.seed.cafeLocationId, 'N'), prng(5));
+    await a.settle();
+    const products = (await a.snapshot()).products as { id: string }[];
+    for (let i = 0; i < 3; i++) await a.mutate('product.setSoldOut', { productId: products[i].id, soldOut: true }, w.staff.barista);
+    const clientBefore = (await a.db.meta.get('clientId'))?.value;
+    let calls = 0;
+    a.net.transport.push = async () => {
+      calls++;
+      throw new SyncHttpError(403, 'FORBIDDEN', 'Cross-site request refused.');
+    };
+    await expect(a.engine.sync()).rejects.toThrow(/Cross-site/);
+    expect(calls).toBe(2);
+    expect(await a.db.outbox.count()).toBe(3);
+    expect((await a.db.meta.get('clientId'))?.value).not.toBe(clientBefore);
+  });
 });

@@ -32,7 +32,7 @@ export interface SyncStatus {
 export interface EngineOptions {
   db: LocalDb;
   transport: SyncTransport;
-  /** Mutations in a round's first push (and the fewest a push is cut back to): pushSizeAfter. */
+  /** Mutations in a round's first push, and the fewest pushSizeAfter picks after it. */
   batchSize?: number;
   random?: () => number;
   /** The clock pushes are timed with (tests give their own). */
@@ -72,22 +72,27 @@ export function pushSizeAfter(sent: number, elapsedMs: number, floor = PUSH_BATC
 const encoder = new TextEncoder();
 /** Room for the request around the mutations: its client id, schema version, brackets. */
 const PUSH_ENVELOPE_BYTES = 1024;
+const pushBytes = (m: Mutation) => encoder.encode(JSON.stringify(m)).length + 1;
 
 /**
- * The longest prefix of `mutations` the server takes in one push: at most 1 MB of JSON
- * (a longer body gets 413, and the same push again would get 413 for ever). At least the
- * first, whatever its size; a mutation the client's own schemas let through is far below it.
+ * The longest prefix of `mutations` the server takes in one push: at most 500, and at most
+ * `limit` bytes of JSON (1 MB: a longer body gets 413, and the same push again would get
+ * 413 for ever). At least the first, whatever its size; a mutation the client's own
+ * schemas let through is far below 1 MB (the largest sale is about 190 KB).
  */
-export function withinPushLimit(mutations: Mutation[]): Mutation[] {
+export function withinPushLimit(mutations: Mutation[], limit = MAX_PUSH_BYTES): Mutation[] {
   let bytes = PUSH_ENVELOPE_BYTES;
   let n = 0;
   for (const m of mutations.slice(0, MAX_PUSH_MUTATIONS)) {
-    bytes += encoder.encode(JSON.stringify(m)).length + 1;
-    if (n > 0 && bytes > MAX_PUSH_BYTES) break;
+    bytes += pushBytes(m);
+    if (n > 0 && bytes > limit) break;
     n++;
   }
   return mutations.slice(0, n);
 }
+
+/** The size of a push's body, near enough (within the envelope's allowance). */
+export const pushRequestBytes = (mutations: Mutation[]) => mutations.reduce((t, m) => t + pushBytes(m), PUSH_ENVELOPE_BYTES);
 
 export class SyncEngine {
   readonly db: LocalDb;
@@ -95,6 +100,8 @@ export class SyncEngine {
   private readonly batchSize: number;
   private readonly random: () => number;
   private readonly now: () => number;
+  /** The most bytes a push carries: the server's 1 MB, or half a push a proxy refused (413). */
+  private pushByteLimit = MAX_PUSH_BYTES;
   private readonly periodMs: number;
   private readonly pushAfterMutationMs: number;
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -215,27 +222,31 @@ export class SyncEngine {
 
   private async pushAll() {
     let size = this.batchSize;
-    let ceiling = MAX_PUSH_MUTATIONS; // lowered for the round by a 413
+    let restarted = false;
     for (;;) {
       const entries = await this.db.outbox.orderBy('id').limit(size).toArray();
       if (!entries.length) return;
       const clientId = await clientIdOf(this.db);
-      const batch = withinPushLimit(entries.map((e) => ({ id: e.id, name: e.name, args: e.args, staffId: e.staffId, clientTime: e.clientTime })));
+      const batch = withinPushLimit(entries.map((e) => ({ id: e.id, name: e.name, args: e.args, staffId: e.staffId, clientTime: e.clientTime })), this.pushByteLimit);
       const started = this.now();
       let res;
       try {
         res = await this.transport.push({ clientId, schemaVersion: SCHEMA_VERSION, mutations: batch });
       } catch (err) {
-        if (err instanceof SyncHttpError && (err.code === 'MUTATION_GAP' || (err.status === 403 && err.code === 'FORBIDDEN'))) {
+        if (!restarted && err instanceof SyncHttpError && (err.code === 'MUTATION_GAP' || (err.status === 403 && err.code === 'FORBIDDEN'))) {
           // The server cannot continue this client's sequence (its database was restored, or the
-          // client id is another device's). Keep every waiting mutation and start a new client.
+          // client id is another device's). Keep every waiting mutation and start a new client,
+          // once a round: a 403 that a new client does not cure is the round's error, retried
+          // with backoff like any other.
           await this.restartClient();
+          restarted = true;
           continue;
         }
         if (err instanceof SyncHttpError && err.status === 413 && batch.length > 1) {
           // Something between here and the server takes less than the server does (a proxy's
-          // body limit): send half as much, until one goes through.
-          size = ceiling = Math.ceil(batch.length / 2);
+          // body limit): from now on send at most half as many bytes, until one goes through.
+          // A single mutation refused so is the round's error: the tablet keeps it, and says so.
+          this.pushByteLimit = Math.floor(pushRequestBytes(batch) / 2);
           continue;
         }
         throw err;
@@ -252,7 +263,7 @@ export class SyncEngine {
         await this.db.outbox.where('id').belowOrEqual(res.lastMutationId).delete();
       });
       if (res.lastMutationId < batch[batch.length - 1].id) return; // the server stopped early; pull, then retry
-      size = Math.min(ceiling, pushSizeAfter(batch.length, this.now() - started, this.batchSize));
+      size = pushSizeAfter(batch.length, this.now() - started, this.batchSize);
     }
   }
 

@@ -91,6 +91,7 @@ export function httpTransport(opts: {
     if (!res.ok) {
       const env = errorEnvelopeSchema.safeParse(data);
       if (env.success) throw new SyncHttpError(res.status, env.data.error.code, env.data.error.message, env.data.error.details);
+      if (res.status === 413) throw new SyncHttpError(413, 'PAYLOAD_TOO_LARGE', 'Something between this tablet and the server refused the request as too large (413).');
       throw new SyncHttpError(res.status, res.status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN', `The server answered ${res.status}.`);
     }
     return data;

@@ -122,7 +122,11 @@ export class LocalWriter {
    */
   private afterRow(table: SyncedTable, id: string, write: () => PromiseLike<void> | void): Promise<void> {
     if (this.latest.has(`${table}:${id}`)) return this.settleRow(table, id).then(write);
-    return Dexie.Promise.resolve(write());
+    try {
+      return Dexie.Promise.resolve(write());
+    } catch (err) {
+      return Dexie.Promise.reject(err); // as the async functions these were: a rejection, never a throw
+    }
   }
 
   /**
