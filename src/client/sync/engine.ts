@@ -54,7 +54,7 @@ export const PUSH_BATCH = 50;
  * write until it commits, and the location's other tablets' pushes wait for it; a quarter
  * of a second keeps that wait short.
  */
-export const PUSH_TARGET_MS = 250;
+const PUSH_TARGET_MS = 250;
 
 /**
  * How many mutations the next push of a round carries, after one of `sent` took
@@ -92,7 +92,7 @@ export function withinPushLimit(mutations: Mutation[], limit = MAX_PUSH_BYTES): 
 }
 
 /** The size of a push's body, near enough (within the envelope's allowance). */
-export const pushRequestBytes = (mutations: Mutation[]) => mutations.reduce((t, m) => t + pushBytes(m), PUSH_ENVELOPE_BYTES);
+const pushRequestBytes = (mutations: Mutation[]) => mutations.reduce((t, m) => t + pushBytes(m), PUSH_ENVELOPE_BYTES);
 
 export class SyncEngine {
   readonly db: LocalDb;
