@@ -18,11 +18,9 @@
 // STORM_HISTORY=20000 first records that many sales from another tablet and analyses the
 // database (as autovacuum would have), for a café with history rather than the demo's.
 import fs from 'node:fs';
-import { PUSH_BATCH, pushSizeAfter } from '../../src/client/sync/engine.ts';
-import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
 import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
 import { client, startAppServer, TEST_PASSWORD } from '../fixtures/app-server.ts';
-import { orderArgs, pct, registerTablet } from './sync-bench.ts';
+import { pct, pushSales, registerTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
 const PER = Number(process.env.STORM_PER ?? 200);
@@ -125,45 +123,25 @@ try {
   if (HISTORY) {
     const h = await registerTablet(app, manager, 'History');
     const tok = (await client(app.url).post('/api/devices/token', { deviceId: h.deviceId, credential: h.credential })).json.accessToken as string;
-    const clientId = crypto.randomUUID();
-    for (let start = 1; start <= HISTORY; start += 500) {
-      const mutations = Array.from({ length: Math.min(500, HISTORY - start + 1) }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, h.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
-      const r = await client(app.url).post('/api/sync/push', { clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${tok}` });
-      if (r.status !== 200) throw new Error(`history push failed: ${r.status} ${r.text.slice(0, 200)}`);
-    }
+    await pushSales(app.url, cat, { code: h.code, tok, clientId: crypto.randomUUID() }, HISTORY, 500);
     await app.stop();
     const db = await app.openDb();
     await db.exec('vacuum analyze');
     await db.close();
     await app.start();
   }
-  const first: number[] = [];
-  const later: number[] = [];
   const before = cpuByPid(app.pid());
   const t0 = performance.now();
-  const sizes: number[] = [];
-  await Promise.all(fleet.map(async (f) => {
-    let size = BATCH ?? PUSH_BATCH;
-    for (let start = 1; start <= PER; ) {
-      const n = Math.min(size, PER - start + 1);
-      const mutations = Array.from({ length: n }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: barista, clientTime: new Date().toISOString() }));
-      const s0 = performance.now();
-      const r = await client(app.url).post('/api/sync/push', { clientId: f.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${f.tok}` });
-      const took = performance.now() - s0;
-      (start === 1 ? first : later).push(took);
-      sizes.push(n);
-      if (r.status !== 200) throw new Error(`push failed: ${r.status} ${r.text.slice(0, 200)}`);
-      start += n;
-      size = BATCH ?? pushSizeAfter(n, took);
-    }
-  }));
+  const pushes = await Promise.all(fleet.map((f) => pushSales(app.url, cat, f, PER, BATCH ?? undefined)));
   const total = performance.now() - t0;
   const cpu = new Map<string, number>();
   for (const [pid, now] of cpuByPid(app.pid())) {
     const used = now.ms - (before.get(pid)?.ms ?? 0);
     if (used > 0) cpu.set(now.name, (cpu.get(now.name) ?? 0) + used);
   }
-  const all = [...first, ...later];
+  const all = pushes.flat().map((p) => p.ms);
+  const first = pushes.map((p) => p[0].ms);
+  const sizes = pushes.flat().map((p) => p.size);
   const sales = TABLETS * PER;
   console.log(`without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
   console.log(`${TABLETS} tablets × ${PER} sales, ${BATCH ? `pushes of ${BATCH}` : 'pushes sized as the client sizes them'} (${sizes.length} pushes, ${Math.min(...sizes)}–${Math.max(...sizes)} each): ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);

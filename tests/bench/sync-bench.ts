@@ -29,7 +29,7 @@ export const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-interface Catalog {
+export interface Catalog {
   products: { id: string; price_cents: number }[];
   barista: string;
 }
@@ -66,6 +66,35 @@ export function orderArgs(cat: Catalog, code: string, seq: number) {
       { id: crypto.randomUUID(), productId: q.id, quantity: 2, unitPriceCents: q.price_cents, modifierIds: [] },
     ],
   };
+}
+
+/** A tablet as the raw pushes below use it: its order-number code, access token and client id. */
+export interface RawTablet {
+  code: string;
+  tok: string;
+  clientId: string;
+}
+
+/**
+ * Pushes `total` sales (ids 1…total) from one tablet over HTTP as raw requests, sized as the
+ * client sizes them (50 first, then pushSizeAfter) or `fixed` each; returns each push's
+ * latency and size, in order.
+ */
+export async function pushSales(url: string, cat: Catalog, t: RawTablet, total: number, fixed?: number): Promise<{ ms: number; size: number }[]> {
+  const pushes: { ms: number; size: number }[] = [];
+  let size = fixed ?? PUSH_BATCH;
+  for (let start = 1; start <= total; ) {
+    const n = Math.min(size, total - start + 1);
+    const mutations = Array.from({ length: n }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, t.code, start + i), staffId: cat.barista, clientTime: new Date().toISOString() }));
+    const s0 = performance.now();
+    const r = await client(url).post('/api/sync/push', { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${t.tok}` });
+    const took = performance.now() - s0;
+    if (r.status !== 200) throw new Error(`push failed: ${r.status} ${r.text.slice(0, 200)}`);
+    pushes.push({ ms: took, size: n });
+    start += n;
+    size = fixed ?? pushSizeAfter(n, took);
+  }
+  return pushes;
 }
 
 export async function benchEngine(engine: EngineName, log: (s: string) => void): Promise<Figure[]> {
@@ -162,32 +191,15 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
       const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken;
       fleet.push({ ...f, tok, clientId: crypto.randomUUID() });
     }
-    const sizes: number[] = [];
-    const pushBatches = async (f: (typeof fleet)[number], total: number, lat: number[]) => {
-      let size = PUSH_BATCH;
-      for (let start = 1; start <= total; ) {
-        const n = Math.min(size, total - start + 1);
-        const mutations = Array.from({ length: n }, (_, i) => ({ id: start + i, name: 'order.create', args: orderArgs(cat, f.code, start + i), staffId: cat.barista, clientTime: new Date().toISOString() }));
-        const s0 = performance.now();
-        const r = await client(app.url).post('/api/sync/push', { clientId: f.clientId, schemaVersion: SCHEMA_VERSION, mutations }, { authorization: `Bearer ${f.tok}` });
-        const took = performance.now() - s0;
-        lat.push(took);
-        sizes.push(n);
-        if (r.status !== 200) throw new Error(`storm push failed: ${r.status} ${r.text.slice(0, 200)}`);
-        start += n;
-        size = pushSizeAfter(n, took);
-      }
-    };
-    const latencies: number[] = [];
     t0 = performance.now();
-    await Promise.all(fleet.map((f) => pushBatches(f, 200, latencies)));
-    const stormSizes = sizes.splice(0);
+    const stormPushes = (await Promise.all(fleet.map((f) => pushSales(app.url, cat, f, 200)))).flat();
     const storm = performance.now() - t0;
+    const latencies = stormPushes.map((p) => p.ms);
+    const stormSizes = stormPushes.map((p) => p.size);
     // baseline: one more tablet pushing the same 200 with nobody else about
-    const soloLat: number[] = [];
     const fresh = await registerTablet(app, manager, 'Solo');
     const soloTok = (await client(app.url).post('/api/devices/token', { deviceId: fresh.deviceId, credential: fresh.credential })).json.accessToken;
-    await pushBatches({ ...fresh, tok: soloTok, clientId: crypto.randomUUID() }, 200, soloLat);
+    const soloLat = (await pushSales(app.url, cat, { code: fresh.code, tok: soloTok, clientId: crypto.randomUUID() }, 200)).map((p) => p.ms);
     figures.push({ engine, what: `20 tablets × 200 at once (${stormSizes.length} pushes, ${Math.min(...stormSizes)}–${Math.max(...stormSizes)} each): push p50 / p99`, value: `${ms(pct(latencies, 50))} / ${ms(pct(latencies, 99))}`, baseline: `${ms(pct(soloLat, 50))} one tablet alone`, ratio: (pct(latencies, 99) / pct(soloLat, 50)).toFixed(1) });
     figures.push({ engine, what: '20 tablets × 200 at once: total', value: ms(storm), baseline: `${ms((4000 / pushRate) * 1000)} at the push rate above`, ratio: (storm / ((4000 / pushRate) * 1000)).toFixed(2) });
     log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}`);
