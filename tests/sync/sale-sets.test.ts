@@ -267,3 +267,77 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     expect((await w.q(`select id from public.orders where device_id = $1`, [t.deviceId])).length).toBe(5);
   });
 });
+
+describe.each(engines())('the set path’s refusal check on $name', (engine) => {
+  const world = useSyncWorld(engine);
+  let codes = 0;
+
+  async function run(n: number) {
+    const w = world();
+    const t = await w.tablet(w.seed.cafeLocationId, `R${++codes}`);
+    const [p] = await w.q<{ id: string; price_cents: number }>(`select id, price_cents from public.products where location_id = $1 and not deleted order by name limit 1`, [t.locationId]);
+    const ms: Mutation[] = Array.from({ length: n }, (_, i) => ({
+      id: i + 1,
+      name: 'order.create',
+      args: { orderId: crypto.randomUUID(), number: orderNumber(t.code, i + 1), items: [{ id: crypto.randomUUID(), productId: p.id, quantity: 1, unitPriceCents: p.price_cents, modifierIds: [] }] },
+      staffId: w.staff.barista,
+      clientTime: new Date().toISOString(),
+    }));
+    return { w, t, ms };
+  }
+
+  /** app.run_refused as the tablet's barista, with what it cost in buffers (EXPLAIN counts those of the statements inside). */
+  async function refused(t: Tablet, ms: Mutation[]): Promise<{ refused: boolean; buffers: number }> {
+    const w = world();
+    return w.db.transaction(async (tx) => {
+      await enterClaims(tx, { role: 'authenticated', sub: t.deviceId, device_id: t.deviceId, staff_id: w.staff.barista });
+      const ctx = JSON.stringify({ deviceId: t.deviceId, deviceCode: t.code, locationId: t.locationId, organizationId: t.organizationId, clientId: t.clientId });
+      const { rows } = await tx.query<{ r: boolean }>(`select app.run_refused($1::jsonb, $2::jsonb) as r`, [ctx, JSON.stringify(ms)]);
+      const plan = (await tx.query<{ p: unknown }>(`explain (analyze, buffers, format json) select app.run_refused($1::jsonb, $2::jsonb) as p`, [ctx, JSON.stringify(ms)])).rows[0];
+      const top = (Object.values(plan)[0] as { Plan: Record<string, number> }[])[0].Plan;
+      return { refused: rows[0].r, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'] };
+    });
+  }
+
+  type Args = { orderId: string; number: string; customerId?: string };
+  it.each<[string, (ms: Mutation[], w: ReturnType<ReturnType<typeof useSyncWorld>>, t: Tablet) => Promise<void>]>([
+    ['another device’s number', async (ms) => void ((ms[2].args as Args).number = 'ZZZ-0003')],
+    ['a number twice in the run', async (ms) => void ((ms[2].args as Args).number = (ms[0].args as Args).number)],
+    ['an order id twice in the run', async (ms) => void ((ms[2].args as Args).orderId = (ms[0].args as Args).orderId)],
+    ['a number used before', async (ms, w, t) => {
+      const r = await push(t, { clientId: crypto.randomUUID(), schemaVersion: SCHEMA_VERSION, mutations: [{ ...ms[2], id: 1, args: { ...(ms[2].args as Args), orderId: crypto.randomUUID() } }] }, w.db);
+      expect(r.results[0].status).toBe('applied');
+    }],
+    ['an order id used before', async (ms, w, t) => {
+      const r = await push(t, { clientId: crypto.randomUUID(), schemaVersion: SCHEMA_VERSION, mutations: [{ ...ms[2], id: 1, args: { ...(ms[2].args as Args), number: orderNumber(t.code, 99) } }] }, w.db);
+      expect(r.results[0].status).toBe('applied');
+    }],
+    ['an unknown customer', async (ms) => void ((ms[2].args as Args).customerId = crypto.randomUUID())],
+  ])('is true for %s, and false for the same run without it', async (_, spoil) => {
+    const { w, t, ms } = await run(4);
+    expect((await refused(t, ms)).refused).toBe(false);
+    const [{ id: customerId }] = await w.q<{ id: string }>(`select id from public.customers where organization_id = $1 order by id limit 1`, [w.seed.organizationId]);
+    (ms[1].args as Args).customerId = customerId; // a known customer is fine
+    expect((await refused(t, ms)).refused).toBe(false);
+    await spoil(ms, w, t);
+    expect((await refused(t, ms)).refused).toBe(true);
+  });
+
+  it('looks each sale up by index: what it reads follows the push, not how many orders the café has', async () => {
+    const { w, t, ms } = await run(10);
+    // planned now, while the location has a handful of orders (a plan cached from here read
+    // every order of the location later: 2,500 buffers at 9,000 orders, on the embedded engine)
+    const before = await refused(t, ms);
+    expect(before.refused).toBe(false);
+    // 3,000 earlier sales at the location, from another device (numbers of its own)
+    const other = await w.tablet(t.locationId, `H${++codes}`);
+    await asService((tx) => tx.query(
+      `insert into public.orders (id, location_id, device_id, number, staff_id, status, payment_status, subtotal_cents, tax_cents, total_cents, client_time)
+       select gen_random_uuid(), $1, $2, $3 || '-' || lpad(g::text, 5, '0'), $4, 'completed', 'paid', 100, 0, 100, now()
+       from generate_series(1, 3000) g`, [t.locationId, other.deviceId, other.code, w.staff.barista]), w.db);
+    const after = await refused(t, ms);
+    expect(after.refused).toBe(false);
+    // a deeper index at most, never the location's 3,000 orders
+    expect(after.buffers).toBeLessThan(before.buffers + 100);
+  });
+});
