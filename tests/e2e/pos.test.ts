@@ -195,6 +195,24 @@ describe('the barista’s screen in Chromium', () => {
     await expect.poll(() => waiting(p), { timeout: 15_000 }).toBe(0);
   });
 
+  let bigNumber = '';
+  it('rings up one sale of 60 different lines (a catering order) in a single tap of Cash', async () => {
+    // Each line is one IndexedDB write after another in the sale's transaction; from about
+    // 49 of them Dexie used to lose the transaction half-way ("Transaction committed too early").
+    const c = await tablet('Catering');
+    const extras = [[], ['Extra shot'], ['Vanilla syrup'], ['Caramel syrup'], ['Extra shot', 'Vanilla syrup']];
+    for (const size of ['Small', 'Medium', 'Large']) {
+      for (const milk of ['Whole', 'Oat', 'Almond', 'Skim']) {
+        for (const e of extras) await addProduct(c.page, 'Latte', [size, milk, ...e]);
+      }
+    }
+    await expect(c.page.getByTestId('cart-line').count()).resolves.toBe(60);
+    bigNumber = await payCash(c.page);
+    numbers.push(bigNumber);
+    await expect.poll(() => waiting(c.page), { timeout: 20_000 }).toBe(0);
+    expect(c.errors).toEqual([]);
+  });
+
   it('the server has each order exactly once, with the right totals and stock moved by the recipes', async () => {
     await expect.poll(() => waiting(a.page), { timeout: 20_000 }).toBe(0);
     await expect.poll(() => waiting(b.page), { timeout: 20_000 }).toBe(0);
@@ -209,6 +227,8 @@ describe('the barista’s screen in Chromium', () => {
       const card = (await db.query(`select p.method, p.amount_cents, p.tip_cents from public.payments p join public.orders o on o.id = p.order_id where o.number = $1 and p.status = 'succeeded' order by p.method`, [cardNumber])).rows;
       expect(card).toEqual([{ method: 'card', amount_cents: 300, tip_cents: 30 }, { method: 'cash', amount_cents: 135, tip_cents: 0 }]);
       expect((await db.query(`select tip_cents from public.orders where number = $1`, [cardNumber])).rows).toEqual([{ tip_cents: 30 }]);
+      const big = (await db.query(`select count(*)::int as n from public.order_items i join public.orders o on o.id = i.order_id where o.number = $1`, [bigNumber])).rows;
+      expect(big).toEqual([{ n: 60 }]);
       const reward = (await db.query(`select total_cents, discount_cents from public.orders where number = $1`, [rewardNumber])).rows[0];
       expect(reward).toEqual({ total_cents: 316, discount_cents: 500 });
       const dupes = (await db.query(`select number from public.orders group by number having count(*) > 1`)).rows;
