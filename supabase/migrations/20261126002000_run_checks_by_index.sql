@@ -12,9 +12,9 @@
 -- café's history. tests/sync/sale-sets.test.ts counts the buffers it reads before and after
 -- 3,000 sales.
 --
--- app.order_create_run is otherwise the one of 20261126001800, word for word (a
--- migration that has landed is not edited); the next change to the check replaces
--- app.run_refused alone.
+-- app.order_create_run is otherwise the one of 20261126001800, word for word but for the
+-- device code it no longer reads (a migration that has landed is not edited); the next
+-- change to the check replaces app.run_refused alone.
 
 -- True when app.order_create would refuse some sale of the run (c: the push context; ms:
 -- the run's order.create mutations).
@@ -54,7 +54,6 @@ as $$
 declare
   loc uuid := (c->>'locationId')::uuid;
   org uuid := (c->>'organizationId')::uuid;
-  code text := c->>'deviceCode';
   dev uuid := (c->>'deviceId')::uuid;
   l record;
   lines jsonb;
