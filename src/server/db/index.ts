@@ -5,6 +5,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
+import { keepStatistics } from './maintenance.ts';
 import { migrate } from './migrate.ts';
 import type { Claims, Db, Tx } from './types.ts';
 
@@ -30,13 +31,24 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenOption
 
 let shared: Promise<Db> | null = null;
 
-/** The process's database, opened and migrated once. */
+/**
+ * The process's database, opened and migrated once. In embedded mode it also keeps the
+ * planner's statistics as autovacuum would (maintenance.ts): PGlite has no autovacuum.
+ */
 export function getDb(): Promise<Db> {
   if (!shared) {
     shared = (async () => {
       const db = await openDb(optionsFromEnv());
       await migrate(db);
-      return db;
+      if (db.mode !== 'embedded') return db;
+      const stop = await keepStatistics(db);
+      return {
+        ...db,
+        async close() {
+          await stop();
+          await db.close();
+        },
+      };
     })();
     shared.catch(() => {
       shared = null;
