@@ -12,10 +12,9 @@
 // (PostgreSQL's autovacuum, or the embedded server's own pass a minute; see
 // src/server/db/maintenance.ts). Nothing is asserted: tests/sync/history-cost.test.ts is
 // the check that what a push reads does not grow with the history.
-import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
-import { client, startAppServer, TEST_PASSWORD } from '../fixtures/app-server.ts';
-import { orderArgs, pct, pushSales, registerTablet } from './sync-bench.ts';
+import { client, startAppServer } from '../fixtures/app-server.ts';
+import { benchSetup, orderArgs, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const ENGINE = process.env.HISTORY_ENGINE === 'postgres' ? 'postgres' : 'pglite';
 const STEPS = (process.env.HISTORY_STEPS ?? '0,30000').split(',').map(Number);
@@ -25,20 +24,9 @@ process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TE
 const app = await startAppServer(ENGINE);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));
 try {
-  const manager = client(app.url);
-  await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
-  const probe = await registerTablet(app, manager, 'Probe');
-  await probe.engine.sync();
-  const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id as string, price_cents: p.price_cents as number }));
-  const barista = (await probe.db.table('staff').toArray()).find((s) => s.role === 'barista').id as string;
-  const cat = { products, barista };
+  const { manager, cat } = await benchSetup(app);
   let made = 0;
-  /** A registered tablet with an access token and a new client id. */
-  const tablet = async () => {
-    const t = await registerTablet(app, manager, `History ${++made}`);
-    const tok = (await client(app.url).post('/api/devices/token', { deviceId: t.deviceId, credential: t.credential })).json.accessToken as string;
-    return { code: t.code, tok, clientId: crypto.randomUUID() };
-  };
+  const tablet = () => rawTablet(app, manager, `History ${++made}`);
   const post = (path: string, tok: string, body: unknown) => client(app.url).post(path, body, { authorization: `Bearer ${tok}` });
 
   let history = 0;
@@ -61,7 +49,7 @@ try {
     const writer = await tablet();
     const pulls: number[] = [];
     for (let i = 1; i <= 30; i++) {
-      const mutation = { id: i, name: 'order.create', args: orderArgs(cat, writer.code, i), staffId: barista, clientTime: new Date().toISOString() };
+      const mutation = { id: i, name: 'order.create', args: orderArgs(cat, writer.code, i), staffId: cat.barista, clientTime: new Date().toISOString() };
       const pushed = await post('/api/sync/push', writer.tok, { clientId: writer.clientId, schemaVersion: SCHEMA_VERSION, mutations: [mutation] });
       if (pushed.status !== 200) throw new Error(`push failed: ${pushed.status} ${pushed.text.slice(0, 200)}`);
       const t0 = performance.now();

@@ -18,9 +18,8 @@
 // STORM_HISTORY=20000 first records that many sales from another tablet and analyses the
 // database (as autovacuum would have), for a café with history rather than the demo's.
 import fs from 'node:fs';
-import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
-import { client, startAppServer, TEST_PASSWORD } from '../fixtures/app-server.ts';
-import { pct, pushSales, registerTablet } from './sync-bench.ts';
+import { startAppServer } from '../fixtures/app-server.ts';
+import { benchSetup, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
 const PER = Number(process.env.STORM_PER ?? 200);
@@ -106,24 +105,12 @@ try {
     await db.close();
     await app.start();
   }
-  const manager = client(app.url);
-  await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
-  const probe = await registerTablet(app, manager, 'Probe');
-  await probe.engine.sync();
-  const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id as string, price_cents: p.price_cents as number }));
-  const barista = (await probe.db.table('staff').toArray()).find((s) => s.role === 'barista').id as string;
-  const cat = { products, barista };
+  const { manager, cat } = await benchSetup(app);
   const fleet = [];
-  for (let i = 0; i < TABLETS; i++) {
-    const f = await registerTablet(app, manager, `Storm ${i}`);
-    const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken as string;
-    fleet.push({ code: f.code, tok, clientId: crypto.randomUUID() });
-  }
+  for (let i = 0; i < TABLETS; i++) fleet.push(await rawTablet(app, manager, `Storm ${i}`));
   const HISTORY = Number(process.env.STORM_HISTORY ?? 0);
   if (HISTORY) {
-    const h = await registerTablet(app, manager, 'History');
-    const tok = (await client(app.url).post('/api/devices/token', { deviceId: h.deviceId, credential: h.credential })).json.accessToken as string;
-    await pushSales(app.url, cat, { code: h.code, tok, clientId: crypto.randomUUID() }, HISTORY, 500);
+    await pushSales(app.url, cat, await rawTablet(app, manager, 'History'), HISTORY, 500);
     await app.stop();
     const db = await app.openDb();
     await db.exec('vacuum analyze');

@@ -55,6 +55,24 @@ export async function registerTablet(app: AppServer, manager: ReturnType<typeof 
   return { db, transport, code: d.code as string, deviceId: d.deviceId as string, credential: d.credential as string, engine: new SyncEngine({ db, transport }) };
 }
 
+/** A registered tablet as pushSales drives it: its order-number code, an access token and a new client id. */
+export async function rawTablet(app: AppServer, manager: ReturnType<typeof client>, name: string): Promise<RawTablet> {
+  const t = await registerTablet(app, manager, name);
+  const tok = (await client(app.url).post('/api/devices/token', { deviceId: t.deviceId, credential: t.credential })).json.accessToken as string;
+  return { code: t.code, tok, clientId: crypto.randomUUID() };
+}
+
+/** The demo manager signed in, and what the sync figures ring up, as a tablet's first pull reads it: the café's products and a barista. */
+export async function benchSetup(app: AppServer): Promise<{ manager: ReturnType<typeof client>; cat: Catalog }> {
+  const manager = client(app.url);
+  await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
+  const probe = await registerTablet(app, manager, 'Probe');
+  await probe.engine.sync();
+  const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id as string, price_cents: p.price_cents as number }));
+  const staff = await probe.db.table('staff').toArray();
+  return { manager, cat: { products, barista: staff.find((s) => s.role === 'barista').id as string } };
+}
+
 export function orderArgs(cat: Catalog, code: string, seq: number) {
   const p = cat.products[seq % cat.products.length];
   const q = cat.products[(seq * 7 + 3) % cat.products.length];
@@ -101,13 +119,7 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
   const figures: Figure[] = [];
   const app = await startAppServer(engine);
   try {
-    const manager = client(app.url);
-    await manager.post('/api/auth/signin', { email: DEMO_MANAGER_EMAIL, password: TEST_PASSWORD });
-    const probe = await registerTablet(app, manager, 'Probe');
-    await probe.engine.sync();
-    const products = (await probe.db.table('products').toArray()).map((p) => ({ id: p.id, price_cents: p.price_cents }));
-    const staff = await probe.db.table('staff').toArray();
-    const cat: Catalog = { products, barista: staff.find((s) => s.role === 'barista').id };
+    const { manager, cat } = await benchSetup(app);
 
     // 1. Push throughput vs the same mutator SQL run directly (one transaction per 100).
     const N = 1000;
@@ -185,21 +197,15 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     // one location's version row, which every write of the location takes in commit order).
     // Raw pushes: 20 simulated clients rebasing in this one Node process would measure this
     // process, not the server.
-    const fleet: (Awaited<ReturnType<typeof registerTablet>> & { tok: string; clientId: string })[] = [];
-    for (let i = 0; i < 20; i++) {
-      const f = await registerTablet(app, manager, `Storm ${i}`);
-      const tok = (await client(app.url).post('/api/devices/token', { deviceId: f.deviceId, credential: f.credential })).json.accessToken;
-      fleet.push({ ...f, tok, clientId: crypto.randomUUID() });
-    }
+    const fleet: RawTablet[] = [];
+    for (let i = 0; i < 20; i++) fleet.push(await rawTablet(app, manager, `Storm ${i}`));
     t0 = performance.now();
     const stormPushes = (await Promise.all(fleet.map((f) => pushSales(app.url, cat, f, 200)))).flat();
     const storm = performance.now() - t0;
     const latencies = stormPushes.map((p) => p.ms);
     const stormSizes = stormPushes.map((p) => p.size);
     // baseline: one more tablet pushing the same 200 with nobody else about
-    const fresh = await registerTablet(app, manager, 'Solo');
-    const soloTok = (await client(app.url).post('/api/devices/token', { deviceId: fresh.deviceId, credential: fresh.credential })).json.accessToken;
-    const soloLat = (await pushSales(app.url, cat, { code: fresh.code, tok: soloTok, clientId: crypto.randomUUID() }, 200)).map((p) => p.ms);
+    const soloLat = (await pushSales(app.url, cat, await rawTablet(app, manager, 'Solo'), 200)).map((p) => p.ms);
     figures.push({ engine, what: `20 tablets × 200 at once (${stormSizes.length} pushes, ${Math.min(...stormSizes)}–${Math.max(...stormSizes)} each): push p50 / p99`, value: `${ms(pct(latencies, 50))} / ${ms(pct(latencies, 99))}`, baseline: `${ms(pct(soloLat, 50))} one tablet alone`, ratio: (pct(latencies, 99) / pct(soloLat, 50)).toFixed(1) });
     figures.push({ engine, what: '20 tablets × 200 at once: total', value: ms(storm), baseline: `${ms((4000 / pushRate) * 1000)} at the push rate above`, ratio: (storm / ((4000 / pushRate) * 1000)).toFixed(2) });
     log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}`);
