@@ -14,6 +14,8 @@ export interface PostgresOptions {
   max?: number;
   /** Named prepared statements (plans cached per connection). Off for poolers that cannot keep them. */
   prepare?: boolean;
+  /** How long a connection past the two kept open may sit idle before it is closed (pg-pool's 10 s). */
+  idleMs?: number;
 }
 
 // Parameterized statements are sent as named prepared statements, so each connection
@@ -29,8 +31,15 @@ function statementName(sql: string): string {
   return n;
 }
 
+// Connections the pool keeps open however long it is idle (pg-pool closes the others after
+// 10 s idle). A new connection is a new PostgreSQL backend that compiles the sync functions
+// and plans their statements again: in a quiet café, where a sale comes every minute or so,
+// every push used to open one, and took 40-60 ms instead of 15-20. Two: the pushes a
+// location's gate lets into the database at once (src/server/sync/gate.ts).
+const KEEP_OPEN = 2;
+
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10, min: KEEP_OPEN, idleTimeoutMillis: opts.idleMs ?? 10_000 });
   pool.on('error', () => {}); // an idle client's lost connection is not fatal; the next query reconnects
   const prepare = opts.prepare ?? process.env.DATABASE_PREPARE !== '0';
   const wrap = (c: pg.Pool | pg.PoolClient): Tx => ({
