@@ -139,7 +139,8 @@ describe('the manager’s console in Chromium', () => {
     // the same link a second time is refused
     const again = await (await browser.newContext()).newPage();
     await again.goto(link);
-    await expect.poll(() => again.getByRole('form', { name: 'Pair with a code' }).getByRole('alert').textContent()).toContain('Ask a manager for a new one');
+    // a new browser context: the page hydrates, then asks the server (1 s was too tight on a busy 2-core machine)
+    await expect.poll(() => again.getByRole('form', { name: 'Pair with a code' }).getByRole('alert').textContent(), { timeout: 10_000 }).toContain('Ask a manager for a new one');
     await page.reload();
     await expect.poll(() => page.getByTestId('device').filter({ hasText: 'Lobby desk' }).getByTestId('app').textContent()).not.toBe('—');
     await page.screenshot({ path: artifact('manager-devices.png'), fullPage: true });
