@@ -10,12 +10,12 @@
 // the same connection, and counts the buffers it read (EXPLAIN counts those of the
 // statements inside the functions).
 import { describe, expect, it } from 'vitest';
-import { asService, enterClaims } from '../../src/server/db/index.ts';
+import { enterClaims } from '../../src/server/db/index.ts';
 import { maintain } from '../../src/server/db/maintenance.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
 import type { Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
-import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+import { buffersRead, earlierSales, useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
 class Rollback extends Error {}
 
@@ -51,9 +51,7 @@ describe.each(engines())('a single sale’s push on $name', (engine) => {
         await tx.exec('savepoint probe');
         const { rows } = await tx.query<{ r: unknown[] }>(`select app.apply_mutations($1::jsonb, $2::jsonb) as r`, [ctx, JSON.stringify(ms)]);
         await tx.exec('rollback to savepoint probe');
-        const plan = (await tx.query<{ p: unknown }>(`explain (analyze, buffers, format json) select app.apply_mutations($1::jsonb, $2::jsonb)`, [ctx, JSON.stringify(ms)])).rows[0];
-        const top = (Object.values(plan)[0] as { Plan: Record<string, number> }[])[0].Plan;
-        out = { refused: rows[0].r, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'] };
+        out = { refused: rows[0].r, buffers: await buffersRead(tx, `select app.apply_mutations($1::jsonb, $2::jsonb)`, [ctx, JSON.stringify(ms)]) };
         throw new Rollback();
       })
       .catch((err) => {
@@ -71,11 +69,7 @@ describe.each(engines())('a single sale’s push on $name', (engine) => {
     for (let i = 0; i < 6; i++) before = await apply(t, await sale(t, 1));
     expect(before.refused).toEqual([]);
     // 3,000 earlier sales at the location, from another device (numbers of its own)
-    const other = await w.tablet(t.locationId, `Q${++codes}`);
-    await asService((tx) => tx.query(
-      `insert into public.orders (id, location_id, device_id, number, staff_id, status, payment_status, subtotal_cents, tax_cents, total_cents, client_time)
-       select gen_random_uuid(), $1, $2, $3 || '-' || lpad(g::text, 5, '0'), $4, 'completed', 'paid', 100, 0, 100, now()
-       from generate_series(1, 3000) g`, [t.locationId, other.deviceId, other.code, w.staff.barista]), w.db);
+    await earlierSales(w, t.locationId, `Q${++codes}`, 3000);
     if (w.db.mode === 'embedded') {
       // what the embedded server does at most a minute later
       expect((await maintain(w.db)).analyzed).toContain('public.orders');

@@ -10,7 +10,7 @@ import { push } from '../../src/server/sync/push.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
-import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+import { buffersRead, earlierSales, useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
 class Rollback extends Error {}
 
@@ -293,9 +293,7 @@ describe.each(engines())('the set path’s refusal check on $name', (engine) => 
       await enterClaims(tx, { role: 'authenticated', sub: t.deviceId, device_id: t.deviceId, staff_id: w.staff.barista });
       const ctx = JSON.stringify({ deviceId: t.deviceId, deviceCode: t.code, locationId: t.locationId, organizationId: t.organizationId, clientId: t.clientId });
       const { rows } = await tx.query<{ r: boolean }>(`select app.run_refused($1::jsonb, $2::jsonb) as r`, [ctx, JSON.stringify(ms)]);
-      const plan = (await tx.query<{ p: unknown }>(`explain (analyze, buffers, format json) select app.run_refused($1::jsonb, $2::jsonb) as p`, [ctx, JSON.stringify(ms)])).rows[0];
-      const top = (Object.values(plan)[0] as { Plan: Record<string, number> }[])[0].Plan;
-      return { refused: rows[0].r, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'] };
+      return { refused: rows[0].r, buffers: await buffersRead(tx, `select app.run_refused($1::jsonb, $2::jsonb)`, [ctx, JSON.stringify(ms)]) };
     });
   }
 
@@ -330,11 +328,7 @@ describe.each(engines())('the set path’s refusal check on $name', (engine) => 
     const before = await refused(t, ms);
     expect(before.refused).toBe(false);
     // 3,000 earlier sales at the location, from another device (numbers of its own)
-    const other = await w.tablet(t.locationId, `H${++codes}`);
-    await asService((tx) => tx.query(
-      `insert into public.orders (id, location_id, device_id, number, staff_id, status, payment_status, subtotal_cents, tax_cents, total_cents, client_time)
-       select gen_random_uuid(), $1, $2, $3 || '-' || lpad(g::text, 5, '0'), $4, 'completed', 'paid', 100, 0, 100, now()
-       from generate_series(1, 3000) g`, [t.locationId, other.deviceId, other.code, w.staff.barista]), w.db);
+    await earlierSales(w, t.locationId, `H${++codes}`, 3000);
     const after = await refused(t, ms);
     expect(after.refused).toBe(false);
     // a deeper index at most, never the location's 3,000 orders
