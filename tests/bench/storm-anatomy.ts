@@ -15,10 +15,14 @@
 // without them is NOT correct (versions no longer follow commit order, stock levels stop,
 // anyone may write anything): these are measurements of a ceiling, never a configuration.
 //
+// DB_DELAY_MS=1 puts 1 ms each way between the app server and PostgreSQL (a database on
+// another machine), through tests/fixtures/db-link.ts.
+//
 // STORM_HISTORY=20000 first records that many sales from another tablet and analyses the
 // database (as autovacuum would have), for a café with history rather than the demo's.
 import fs from 'node:fs';
 import { startAppServer } from '../fixtures/app-server.ts';
+import { openDbLink } from '../fixtures/db-link.ts';
 import { benchSetup, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
@@ -94,6 +98,10 @@ function cpuByPid(serverPid: number | undefined): Map<string, { name: string; ms
 
 for (const w of WITHOUT) if (!REMOVE[w]) throw new Error(`STORM_WITHOUT: unknown "${w}" (known: ${Object.keys(REMOVE).join(', ')})`);
 process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// DB_DELAY_MS=1: the app server reaches PostgreSQL through tests/fixtures/db-link.ts, 1 ms each way (a
+// database on another machine, as on Supabase); the link's work is this script's CPU.
+const link = process.env.DB_DELAY_MS ? await openDbLink(process.env.TEST_DATABASE_URL, Number(process.env.DB_DELAY_MS)) : null;
+if (link) process.env.TEST_DATABASE_URL = link.url;
 const app = await startAppServer('postgres');
 // Interrupted, the throwaway database (perhaps without its locks and checks) goes too.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));
@@ -139,5 +147,6 @@ try {
   }
 } finally {
   await app.destroy();
+  await link?.close();
 }
 process.exit(0);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.ts';
 import { locationGate, push } from '../../src/server/sync/push.ts';
-import type { Tx } from '../../src/server/db/index.ts';
+import type { TransactionOptions, Tx } from '../../src/server/db/index.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
 import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
@@ -108,10 +108,10 @@ describe.each(engines())('push on $name', (engine) => {
     let inDb = 0;
     let most = 0;
     const counted: typeof w.db = Object.assign(Object.create(w.db), {
-      async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      async transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
         most = Math.max(most, ++inDb);
         try {
-          return await w.db.transaction(fn);
+          return await w.db.transaction(fn, opts);
         } finally {
           inDb--;
         }

@@ -7,9 +7,9 @@ import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { keepStatistics } from './maintenance.ts';
 import { migrate } from './migrate.ts';
-import type { Claims, Db, Tx } from './types.ts';
+import type { Claims, Db, Statement, TransactionOptions, Tx } from './types.ts';
 
-export type { Claims, Db, Tx } from './types.ts';
+export type { Claims, Db, Statement, TransactionOptions, Tx } from './types.ts';
 
 export interface OpenOptions {
   /** postgres:// URL → connected mode. */
@@ -68,16 +68,26 @@ export function setDb(db: Db | null): void {
  */
 export async function withClaims<T>(claims: Claims, fn: (tx: Tx) => Promise<T>, db?: Db): Promise<T> {
   const d = db ?? (await getDb());
-  return run(d, (tx) => enterClaims(tx, claims).then(() => fn(tx)));
+  return run(d, fn, { first: claimsStatement(claims) });
 }
 
-/** Sets the claims and role on an open transaction (used by withClaims and the sync push). */
-export async function enterClaims(tx: Tx, claims: Claims): Promise<void> {
-  await tx.query(
-    `select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true),
+/**
+ * The statement that sets the claims and role on a transaction: a transaction's first
+ * (withClaims, and the sync push and pull, pass it as TransactionOptions.first, which sends
+ * it with BEGIN), or later through enterClaims.
+ */
+export function claimsStatement(claims: Claims): Statement {
+  return {
+    sql: `select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true),
             set_config('role', $3, true)`,
-    [JSON.stringify(claims), claims.sub ?? '', claims.role === 'anon' ? 'anon' : 'authenticated'],
-  );
+    params: [JSON.stringify(claims), claims.sub ?? '', claims.role === 'anon' ? 'anon' : 'authenticated'],
+  };
+}
+
+/** Sets the claims and role on an open transaction (the push's staff member, per run). */
+export async function enterClaims(tx: Tx, claims: Claims): Promise<void> {
+  const s = claimsStatement(claims);
+  await tx.query(s.sql, s.params);
 }
 
 /** Trusted work (migrations, seeding, webhooks, sign-in look-ups) as the owner, explicitly. */
@@ -86,9 +96,9 @@ export async function asService<T>(fn: (tx: Tx) => Promise<T>, db?: Db): Promise
   return run(d, fn);
 }
 
-async function run<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function run<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
   try {
-    return await db.transaction(fn);
+    return await db.transaction(fn, opts);
   } catch (err) {
     throw translateDbError(err);
   }

@@ -9,9 +9,11 @@ const parsers = {
   [types.NUMERIC]: (v: string) => Number(v),
 };
 
+const queryAfterAtCommit = () => new Error('A transaction cannot query after its atCommit statements.');
+
 export async function openPglite(dataDir?: string): Promise<Db> {
   const pg = dataDir ? await PGlite.create(dataDir, { parsers }) : await PGlite.create({ parsers });
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Tx => ({
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Omit<Tx, 'atCommit'> => ({
     async query(sql, params) {
       const r = await q.query(sql, params as unknown[]);
       return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
@@ -25,7 +27,22 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     mode: 'embedded',
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    // No network here: `first` and `atCommit` are ordinary statements of the transaction.
+    transaction: (fn, opts = {}) =>
+      pg.transaction(async (t) => {
+        const q = wrap(t);
+        if (opts.isolation) await q.exec(`set transaction isolation level ${opts.isolation}`);
+        if (opts.first) await q.query(opts.first.sql, opts.first.params);
+        const atCommit: { sql: string; params?: unknown[] }[] = [];
+        const tx: Tx = {
+          query: (sql, params) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.query(sql, params)),
+          exec: (sql) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.exec(sql)),
+          atCommit: (sql, params) => void atCommit.push({ sql, params }),
+        };
+        const out = await fn(tx);
+        for (const s of atCommit) await q.query(s.sql, s.params);
+        return out;
+      }),
     async listen(channel, onPayload) {
       const unlisten = await pg.listen(channel, onPayload);
       return async () => {

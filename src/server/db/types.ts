@@ -9,6 +9,27 @@ export interface Tx {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
   /** Several statements, no parameters (migrations, seeds). */
   exec(sql: string): Promise<void>;
+  /**
+   * Statements whose results the caller does not need, run in order as the transaction
+   * commits: in connected mode they go in the same round trip as its COMMIT, so the locks
+   * the transaction holds (a location's version row) are held one round trip less. Nothing
+   * may be queried after them. Parameters as for TransactionOptions.first.
+   */
+  atCommit(sql: string, params?: unknown[]): void;
+}
+
+export interface Statement {
+  sql: string;
+  params?: unknown[];
+}
+
+export interface TransactionOptions {
+  isolation?: 'repeatable read';
+  /**
+   * Run first, in the round trip of BEGIN in connected mode (the request's claims). Its
+   * parameters are strings, numbers, booleans or null: they travel as quoted literals.
+   */
+  first?: Statement;
 }
 
 export interface Db {
@@ -17,7 +38,7 @@ export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
   exec(sql: string): Promise<void>;
   /** One transaction: commit when fn resolves, roll back when it throws. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** LISTEN on a channel; the returned function stops listening. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
 // above any cookie handed out before it committed, and no transaction is skipped.
 // A pull reads in one REPEATABLE READ snapshot so its rows and its versions agree.
 import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type PullRequest, type PullResponse, type QueueReport, type SyncedTable } from '../../shared/sync/protocol.ts';
-import { enterClaims, getDb, translateDbError, type Db, type Tx } from '../db/index.ts';
+import { claimsStatement, getDb, translateDbError, type Db, type Tx } from '../db/index.ts';
 import type { DeviceIdentity } from './push.ts';
 
 export const DEFAULT_PAGE_SIZE = 2000;
@@ -89,9 +89,12 @@ export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pa
   const d = db ?? (await getDb());
   try {
     return await d.transaction(async (tx) => {
-      await tx.query('set transaction isolation level repeatable read');
-      await enterClaims(tx, { role: 'authenticated', sub: device.deviceId, device_id: device.deviceId });
-      const { rows: v } = await tx.query<{ location_version: number; org_version: number }>(`select * from app.current_versions()`);
+      // The snapshot is taken by the claims' statement, sent with BEGIN; the client's last
+      // id comes from it with the versions (the same snapshot wherever it is read).
+      const { rows: v } = await tx.query<{ location_version: number; org_version: number; last: number }>(
+        `select v.location_version, v.org_version, app.client_last_mutation($1) as last from app.current_versions() v`,
+        [req.clientId],
+      );
       const now = { l: v[0].location_version, o: v[0].org_version };
       let cookie = decodeCookie(req.cookie);
       // Unknown, foreign-schema, or "from the future" (a restored database) cookies resync from scratch.
@@ -113,18 +116,18 @@ export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pa
       }
       // `clear` comes only with the first page of a snapshot; its other pages carry f.
       if (full && more) next.f = 1;
-      const { rows: lm } = await tx.query<{ last: number }>(`select app.client_last_mutation($1) as last`, [req.clientId]);
       // A pull is contact too: the manager's day report is final only once every tablet has
       // been heard from since the day ended. sync_clients is not a synced table, so this
-      // raises no version and pokes nobody; at most once a minute per client.
-      await tx.query(
-        `update public.sync_clients set last_seen_at = now() where id = $1 and device_id = $2 and last_seen_at < now() - interval '1 minute'`,
+      // raises no version and pokes nobody; at most once a minute per client. Both this and
+      // the queue report go with the COMMIT (Tx.atCommit): the pull needs nothing back.
+      tx.atCommit(
+        `update public.sync_clients set last_seen_at = now() where id = $1::uuid and device_id = $2::uuid and last_seen_at < now() - interval '1 minute'`,
         [req.clientId, device.deviceId],
       );
       // What the tablet says of its own queue (a header, see protocol.ts), for the console.
-      if (queue) await tx.query(`select app.report_queue($1, $2, $3)`, [queue.waiting, queue.oldest, queue.app]);
-      return { cookie: encodeCookie(next), lastMutationId: lm[0].last, more, patch };
-    });
+      if (queue) tx.atCommit(`select app.report_queue($1::integer, $2::timestamptz, $3::text)`, [queue.waiting, queue.oldest, queue.app]);
+      return { cookie: encodeCookie(next), lastMutationId: v[0].last, more, patch };
+    }, { isolation: 'repeatable read', first: claimsStatement({ role: 'authenticated', sub: device.deviceId, device_id: device.deviceId }) });
   } catch (err) {
     throw translateDbError(err);
   }
