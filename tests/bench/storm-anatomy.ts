@@ -15,6 +15,9 @@
 // without them is NOT correct (versions no longer follow commit order, stock levels stop,
 // anyone may write anything): these are measurements of a ceiling, never a configuration.
 //
+// Meanwhile one more tablet, a counter still selling, pushes one sale at a time every 100 ms;
+// its latencies are printed apart.
+//
 // DB_DELAY_MS=1 puts 1 ms each way between the app server and PostgreSQL (a database on
 // another machine), through tests/fixtures/db-link.ts.
 //
@@ -23,7 +26,7 @@
 import fs from 'node:fs';
 import { startAppServer } from '../fixtures/app-server.ts';
 import { openDbLink } from '../fixtures/db-link.ts';
-import { benchSetup, pct, pushSales, rawTablet } from './sync-bench.ts';
+import { benchSetup, liveCounter, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
 const PER = Number(process.env.STORM_PER ?? 200);
@@ -125,10 +128,13 @@ try {
     await db.close();
     await app.start();
   }
+  const counter = await rawTablet(app, manager, 'Live counter');
   const before = cpuByPid(app.pid());
   const t0 = performance.now();
+  const live = liveCounter(app.url, cat, counter);
   const pushes = await Promise.all(fleet.map((f) => pushSales(app.url, cat, f, PER, BATCH ?? undefined)));
   const total = performance.now() - t0;
+  const liveLat = await live.stop();
   const cpu = new Map<string, number>();
   for (const [pid, now] of cpuByPid(app.pid())) {
     const used = now.ms - (before.get(pid)?.ms ?? 0);
@@ -141,6 +147,7 @@ try {
   console.log(`without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
   console.log(`${TABLETS} tablets × ${PER} sales, ${BATCH ? `pushes of ${BATCH}` : 'pushes sized as the client sizes them'} (${sizes.length} pushes, ${Math.min(...sizes)}–${Math.max(...sizes)} each): ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);
   console.log(`push latency p50 ${pct(all, 50).toFixed(0)} ms, p99 ${pct(all, 99).toFixed(0)} ms; the first wave (all at once) worst ${Math.max(...first).toFixed(0)} ms`);
+  console.log(`a counter selling meanwhile (one sale pushed alone every 100 ms, ${liveLat.length} pushes): p50 ${pct(liveLat, 50).toFixed(0)} ms, p99 ${pct(liveLat, 99).toFixed(0)} ms`);
   console.log('CPU during the storm:');
   for (const [name, ms] of [...cpu].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms >= 50)) {
     console.log(`  ${name.padEnd(28)} ${ms.toFixed(0).padStart(6)} ms  (${((ms / sales) * 1000).toFixed(0)} µs per sale)`);

@@ -115,6 +115,34 @@ export async function pushSales(url: string, cat: Catalog, t: RawTablet, total: 
   return pushes;
 }
 
+/**
+ * A counter still selling while others catch up: from now until stop(), one sale pushed
+ * alone every `everyMs` (ids 1, 2, …; the next when both the time has come and the last
+ * push has answered). stop() waits for the push in flight and returns each one's latency.
+ */
+export function liveCounter(url: string, cat: Catalog, t: RawTablet, everyMs = 100): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let id = 1; running; id++) {
+      const due = performance.now() + everyMs;
+      const s0 = performance.now();
+      const r = await client(url).post('/api/sync/push', { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [{ id, name: 'order.create', args: orderArgs(cat, t.code, id), staffId: cat.barista, clientTime: new Date().toISOString() }] }, { authorization: `Bearer ${t.tok}` });
+      if (r.status !== 200) throw new Error(`live push failed: ${r.status} ${r.text.slice(0, 200)}`);
+      latencies.push(performance.now() - s0);
+      const wait = due - performance.now();
+      if (wait > 0 && running) await new Promise((res) => setTimeout(res, wait));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
 export async function benchEngine(engine: EngineName, log: (s: string) => void): Promise<Figure[]> {
   const figures: Figure[] = [];
   const app = await startAppServer(engine);
@@ -197,18 +225,28 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     // one location's version row, which every write of the location takes in commit order).
     // Raw pushes: 20 simulated clients rebasing in this one Node process would measure this
     // process, not the server.
+    // Meanwhile a counter keeps selling, one sale pushed alone every 100 ms (gate.ts lets such
+    // a push in ahead of the backlogs).
     const fleet: RawTablet[] = [];
     for (let i = 0; i < 20; i++) fleet.push(await rawTablet(app, manager, `Storm ${i}`));
+    const counter = await rawTablet(app, manager, 'Live counter');
     t0 = performance.now();
+    const live = liveCounter(app.url, cat, counter);
     const stormPushes = (await Promise.all(fleet.map((f) => pushSales(app.url, cat, f, 200)))).flat();
     const storm = performance.now() - t0;
+    const liveLat = await live.stop();
     const latencies = stormPushes.map((p) => p.ms);
     const stormSizes = stormPushes.map((p) => p.size);
     // baseline: one more tablet pushing the same 200 with nobody else about
     const soloLat = (await pushSales(app.url, cat, await rawTablet(app, manager, 'Solo'), 200)).map((p) => p.ms);
     figures.push({ engine, what: `20 tablets × 200 at once (${stormSizes.length} pushes, ${Math.min(...stormSizes)}–${Math.max(...stormSizes)} each): push p50 / p99`, value: `${ms(pct(latencies, 50))} / ${ms(pct(latencies, 99))}`, baseline: `${ms(pct(soloLat, 50))} one tablet alone`, ratio: (pct(latencies, 99) / pct(soloLat, 50)).toFixed(1) });
     figures.push({ engine, what: '20 tablets × 200 at once: total', value: ms(storm), baseline: `${ms((4000 / pushRate) * 1000)} at the push rate above`, ratio: (storm / ((4000 / pushRate) * 1000)).toFixed(2) });
-    log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}`);
+    // baseline: the same counter's sales with nobody else about
+    const quiet = liveCounter(app.url, cat, await rawTablet(app, manager, 'Quiet counter'));
+    await new Promise((r) => setTimeout(r, 2000));
+    const quietLat = await quiet.stop();
+    figures.push({ engine, what: `a counter selling during the storm (${liveLat.length} sales, one per push): p50 / p99`, value: `${ms(pct(liveLat, 50))} / ${ms(pct(liveLat, 99))}`, baseline: `${ms(pct(quietLat, 50))} p50 with no storm`, ratio: (pct(liveLat, 99) / pct(quietLat, 50)).toFixed(1) });
+    log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}; a live sale meanwhile p99 ${ms(pct(liveLat, 99))}`);
 
     // 4. Poke-to-pull: tablet A pushes; tablet B, listening, pulls and holds the row.
     const a = await registerTablet(app, manager, 'Poke A');

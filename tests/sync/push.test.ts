@@ -2,7 +2,7 @@
 // mutations, client ownership, revoked devices, and a crash between apply and commit.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.ts';
-import { locationGate, push } from '../../src/server/sync/push.ts';
+import { LIVE_PUSH, locationGate, push } from '../../src/server/sync/push.ts';
 import type { TransactionOptions, Tx } from '../../src/server/db/index.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
@@ -134,5 +134,42 @@ describe.each(engines())('push on $name', (engine) => {
     expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 0, waiting: 0 });
     const n = await w.q<{ n: number }>(`select count(*)::int as n from public.mutation_log where client_id = any($1::uuid[])`, [tablets.map((t) => t.clientId)]);
     expect(n[0].n).toBe(3);
+  });
+
+  it('a counter’s live sale waits ahead of a reconnecting tablet’s backlog at the gate', async () => {
+    const w = world();
+    const p = await product();
+    const [a, b, backlog, live] = [await w.tablet(w.seed.cafeLocationId, 'L1'), await w.tablet(w.seed.cafeLocationId, 'L2'), await w.tablet(w.seed.cafeLocationId, 'L3'), await w.tablet(w.seed.cafeLocationId, 'L4')];
+    // which device's push began a transaction, in order (its claims come with BEGIN)
+    const began: string[] = [];
+    const counted: typeof w.db = Object.assign(Object.create(w.db), {
+      transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+        began.push(JSON.parse(String(opts?.first?.params?.[0])).device_id);
+        return w.db.transaction(fn, opts);
+      },
+    });
+    let openA!: () => void;
+    let openB!: () => void;
+    const heldA = new Promise<void>((r) => (openA = r));
+    const heldB = new Promise<void>((r) => (openB = r));
+    const one = (t: Tablet, hold?: Promise<void>, n = 1) =>
+      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: Array.from({ length: n }, (_, i) => soldOut(t, i + 1, p, i % 2 === 0)) }, counted, hold ? { beforeCommit: () => hold } : {});
+    const runs = [one(a, heldA), one(b, heldB)];
+    const waiting = [one(backlog, undefined, LIVE_PUSH + 1)];
+    waiting.push(one(live)); // arrives after the backlog
+    try {
+      expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 2 });
+      openA();
+      await runs[0];
+      await new Promise((r) => setTimeout(r, 10));
+      expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 1 });
+      expect(began).toEqual([a.deviceId, b.deviceId, live.deviceId]);
+    } finally {
+      openA();
+      openB();
+      await Promise.allSettled([...runs, ...waiting]);
+    }
+    expect(began).toEqual([a.deviceId, b.deviceId, live.deviceId, backlog.deviceId]);
+    expect((await Promise.all(waiting)).map((r) => r.lastMutationId)).toEqual([LIVE_PUSH + 1, 1]);
   });
 });

@@ -1,5 +1,6 @@
 // The per-location gate of the push (src/server/sync/gate.ts): at most `width` inside per
-// key, the rest let in in arrival order, a failure gives its place up, keys independent.
+// key, the rest let in in arrival order (those that go ahead first), a failure gives its
+// place up, keys independent.
 import { describe, expect, it } from 'vitest';
 import { KeyedGate } from '../../src/server/sync/gate.ts';
 
@@ -30,6 +31,33 @@ describe('KeyedGate', () => {
     for (const h of holds) h.release();
     expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
     expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(gate.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
+
+  it('lets a run that goes ahead in before the waiting runs that do not, and after those that do', async () => {
+    const gate = new KeyedGate(1);
+    const order: string[] = [];
+    const holds = new Map<string, ReturnType<typeof held>>();
+    const enter = (name: string, ahead = false) => {
+      const h = held();
+      holds.set(name, h);
+      return gate.run('cafe', async () => {
+        order.push(name);
+        await h.p;
+      }, { ahead });
+    };
+    const runs = [enter('inside'), enter('backlog 1'), enter('backlog 2'), enter('live 1', true), enter('backlog 3'), enter('live 2', true)];
+    await Promise.resolve();
+    expect(gate.load('cafe')).toEqual({ inside: 1, waiting: 5 });
+    for (const h of holds.values()) h.release();
+    await Promise.all(runs);
+    expect(order).toEqual(['inside', 'live 1', 'live 2', 'backlog 1', 'backlog 2', 'backlog 3']);
+    // with room inside, ahead or not, a run goes straight in
+    const h = held();
+    const now = gate.run('cafe', () => h.p, { ahead: true });
+    expect(gate.load('cafe')).toEqual({ inside: 1, waiting: 0 });
+    h.release();
+    await now;
     expect(gate.load('cafe')).toEqual({ inside: 0, waiting: 0 });
   });
 

@@ -1,5 +1,5 @@
 // At most `width` pushes of one location inside the database at a time, the rest waiting
-// here in arrival order (issue #3).
+// here in arrival order, live sales first (issue #3).
 //
 // Every write of a location takes that location's version row and its stock levels until
 // the push commits (DESIGN §6), so its pushes are applied one after another whatever we
@@ -10,12 +10,19 @@
 // holding nothing. A width of 2 keeps one push getting ready (its checks, its client row)
 // while another holds the location's rows; 1 measured slower and 3 no better.
 //
+// A run may ask to go `ahead`: it waits before every waiting run that did not, and after
+// those that did, in arrival order. The push asks it for a counter's live sales (a push of a
+// few mutations), so that one tablet's sale rung up now does not queue behind the backlogs
+// of the others reconnecting: it waits for one push inside at most, not for all of them.
+// The backlogs still go in arrival order among themselves, and live pushes are a few a
+// second at most (people tap them), so nothing waits for ever.
+//
 // The gate is per server process. Several processes in front of one database stay
 // correct (the database still orders the writes), only less fair. Whatever runs inside
 // must never wait for another run of the same key (a push must not push the same
 // location, from a hook or otherwise): with every place taken, that waits forever.
 export class KeyedGate {
-  private readonly gates = new Map<string, { inside: number; waiting: (() => void)[] }>();
+  private readonly gates = new Map<string, { inside: number; waiting: { enter: () => void; ahead: boolean }[] }>();
 
   readonly width: number;
 
@@ -24,16 +31,24 @@ export class KeyedGate {
     this.width = width;
   }
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, fn: () => Promise<T>, opts: { ahead?: boolean } = {}): Promise<T> {
     let g = this.gates.get(key);
     if (!g) this.gates.set(key, (g = { inside: 0, waiting: [] }));
     if (g.inside < this.width) g.inside++;
-    else await new Promise<void>((resolve) => g!.waiting.push(resolve)); // the leaver hands its place over
+    else {
+      const ahead = opts.ahead === true;
+      // the leaver hands its place over
+      await new Promise<void>((enter) => {
+        const w = g!.waiting;
+        const at = ahead ? w.findIndex((x) => !x.ahead) : -1;
+        w.splice(at === -1 ? w.length : at, 0, { enter, ahead });
+      });
+    }
     try {
       return await fn();
     } finally {
       const next = g.waiting.shift();
-      if (next) next();
+      if (next) next.enter();
       else if (--g.inside === 0) this.gates.delete(key);
     }
   }

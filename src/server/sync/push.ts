@@ -39,8 +39,15 @@ export interface PushHooks {
 /** Pushes of one location wait their turn here rather than in the database (gate.ts). */
 export const locationGate = new KeyedGate(2);
 
+/**
+ * A push of at most this many mutations is a counter's live sales (a sale and its payment,
+ * or the few taps of a rush the client sends together), not a backlog, which the client
+ * sends 50 at a time or more: it waits ahead of the backlogs at the gate.
+ */
+export const LIVE_PUSH = 10;
+
 export function push(device: DeviceIdentity, req: PushRequest, db?: Db, hooks: PushHooks = {}): Promise<PushResponse> {
-  return locationGate.run(device.locationId, () => applyPush(device, req, db, hooks));
+  return locationGate.run(device.locationId, () => applyPush(device, req, db, hooks), { ahead: req.mutations.length <= LIVE_PUSH });
 }
 
 async function applyPush(device: DeviceIdentity, req: PushRequest, db: Db | undefined, hooks: PushHooks): Promise<PushResponse> {
