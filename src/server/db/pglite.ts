@@ -28,8 +28,14 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     query: base.query,
     exec: base.exec,
     // No network here: `first` and `atCommit` are ordinary statements of the transaction.
-    transaction: (fn, opts = {}) =>
-      pg.transaction(async (t) => {
+    transaction: async (fn, opts = {}) => {
+      // PGlite runs in this thread and its queries resolve without going back to the event
+      // loop, so transactions begun one after another (pushes the location's gate hands on)
+      // would run back to back while no new request is read: during a reconnect storm a sale
+      // rung up at another counter took 1-2 s to reach the server's code. One turn of the
+      // event loop first lets what has arrived be read (tests/db/pglite-turns.test.ts).
+      await new Promise((r) => setImmediate(r));
+      return pg.transaction(async (t) => {
         const q = wrap(t);
         if (opts.isolation) await q.exec(`set transaction isolation level ${opts.isolation}`);
         if (opts.first) await q.query(opts.first.sql, opts.first.params);
@@ -42,7 +48,8 @@ export async function openPglite(dataDir?: string): Promise<Db> {
         const out = await fn(tx);
         for (const s of atCommit) await q.query(s.sql, s.params);
         return out;
-      }),
+      });
+    },
     async listen(channel, onPayload) {
       const unlisten = await pg.listen(channel, onPayload);
       return async () => {
