@@ -123,6 +123,7 @@ export async function pushSales(url: string, cat: Catalog, t: RawTablet, total: 
 export function liveCounter(url: string, cat: Catalog, t: RawTablet, everyMs = 100): { stop(): Promise<number[]> } {
   const latencies: number[] = [];
   let running = true;
+  let failed: unknown = null;
   const loop = (async () => {
     for (let id = 1; running; id++) {
       const due = performance.now() + everyMs;
@@ -133,11 +134,12 @@ export function liveCounter(url: string, cat: Catalog, t: RawTablet, everyMs = 1
       const wait = due - performance.now();
       if (wait > 0 && running) await new Promise((res) => setTimeout(res, wait));
     }
-  })();
+  })().catch((err) => void (failed = err)); // kept for stop(), not an unhandled rejection meanwhile
   return {
     async stop() {
       running = false;
       await loop;
+      if (failed) throw failed;
       return latencies;
     },
   };

@@ -10,7 +10,7 @@ import { authenticateDevice } from '../../src/server/auth/devices.ts';
 import { signDeviceToken } from '../../src/server/auth/tokens.ts';
 import { claimsStatement, openDb, type Db } from '../../src/server/db/index.ts';
 import { migrate } from '../../src/server/db/migrate.ts';
-import { inlineParams } from '../../src/server/db/postgres.ts';
+import { inlineParams } from '../../src/server/db/statements.ts';
 import { pull } from '../../src/server/sync/pull.ts';
 import { push } from '../../src/server/sync/push.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
@@ -56,6 +56,27 @@ describe.each(engines())('a transaction’s first and atCommit statements on $na
     expect((await db.query(`select 1 from public.rt_probe where id = 2`)).rows).toHaveLength(0);
   });
 
+  it('commits after an atCommit statement that ends in a comment', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query(`insert into public.rt_probe (id, note) values (4, 'commented')`);
+      tx.atCommit(`select 1 -- the end of the line, not of the query`);
+    });
+    // the connection is not left inside the transaction either: a new one sees the row
+    expect((await db.transaction((tx) => tx.query(`select note from public.rt_probe where id = 4`))).rows).toEqual([{ note: 'commented' }]);
+  });
+
+  it('does not report a commit when an error inside was caught and not rolled back', async () => {
+    const err = await db
+      .transaction(async (tx) => {
+        await tx.query(`insert into public.rt_probe (id) values (5)`);
+        await tx.query(`select 1 / 0`).catch(() => {}); // swallowed: the transaction is aborted
+        return 'committed?';
+      })
+      .catch((e) => e);
+    expect(String(err?.message)).toMatch(/did not commit/);
+    expect((await db.query(`select 1 from public.rt_probe where id = 5`)).rows).toHaveLength(0);
+  });
+
   it('refuses a query after atCommit, and rolls back', async () => {
     const err = await db
       .transaction(async (tx) => {
@@ -82,7 +103,7 @@ describe.each(engines())('a transaction’s first and atCommit statements on $na
   });
 });
 
-describe('inlined parameters (connected mode)', () => {
+describe('inlined parameters', () => {
   it('quotes strings with quotes and backslashes, and writes numbers, booleans and null', () => {
     expect(inlineParams({ sql: 'select $1, $2, $3, $4, $10', params: [`O'Brien \\ "x"`, 7, true, null, 0, 0, 0, 0, 0, 'ten'] })).toBe(
       `select  E'O''Brien \\\\ "x"', '7', 'true', null, 'ten'`,
@@ -92,6 +113,7 @@ describe('inlined parameters (connected mode)', () => {
     expect(() => inlineParams({ sql: 'select $1', params: [{ a: 1 }] })).toThrow(/strings, numbers, booleans or null/);
     expect(() => inlineParams({ sql: 'select $1', params: [Number.NaN] })).toThrow(TypeError);
     expect(() => inlineParams({ sql: 'select $2', params: ['one'] })).toThrow(/No parameter \$2/);
+    expect(() => inlineParams({ sql: 'select $1', params: ['a\u0000b'] })).toThrow(/NUL/);
   });
 });
 

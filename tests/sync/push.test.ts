@@ -86,10 +86,15 @@ describe.each(engines())('push on $name', (engine) => {
     const w = world();
     const t = await w.tablet(w.seed.cafeLocationId, 'C');
     const p = await product();
-    const batch = { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p)] };
+    const soldOutNow = async () => (await w.q<{ sold_out: boolean }>(`select sold_out from public.product_availability where product_id = $1`, [p]))[0]?.sold_out ?? false;
+    const before = await soldOutNow();
+    const batch = { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(t, 1, p, !before)] };
     const crashed = await push(t, batch, w.db, { beforeCommit: () => { throw new Error('power cut'); } }).catch((e) => e);
     expect(crashed.message).toBe('power cut');
+    // nothing of it stayed: not its effect, not its log, not the raised last id
     expect(await w.q(`select * from public.mutation_log where client_id = $1`, [t.clientId])).toEqual([]);
+    expect(await w.q(`select last_mutation_id from public.sync_clients where id = $1`, [t.clientId])).toEqual([]);
+    expect(await soldOutNow()).toBe(before);
     const r1 = await push(t, batch, w.db);
     const r2 = await push(t, batch, w.db); // the response was lost: the tablet sends it again
     expect(r1.results[0].status).toBe('applied');
@@ -148,26 +153,34 @@ describe.each(engines())('push on $name', (engine) => {
         return w.db.transaction(fn, opts);
       },
     });
-    let openA!: () => void;
-    let openB!: () => void;
-    const heldA = new Promise<void>((r) => (openA = r));
-    const heldB = new Promise<void>((r) => (openB = r));
-    const one = (t: Tablet, hold?: Promise<void>, n = 1) =>
-      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: Array.from({ length: n }, (_, i) => soldOut(t, i + 1, p, i % 2 === 0)) }, counted, hold ? { beforeCommit: () => hold } : {});
-    const runs = [one(a, heldA), one(b, heldB)];
-    const waiting = [one(backlog, undefined, LIVE_PUSH + 1)];
+    // two pushes inside, each held before its commit; which one holds the location's version
+    // row first is a race on PostgreSQL (the other waits for it inside), so the one that
+    // reaches its hook first is let go
+    const reached: string[] = [];
+    const opens = new Map<string, () => void>();
+    const holdAt = (name: string) => {
+      const held = new Promise<void>((r) => opens.set(name, r));
+      return () => {
+        reached.push(name);
+        return held;
+      };
+    };
+    const one = (t: Tablet, n = 1, beforeCommit?: () => Promise<void>) =>
+      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: Array.from({ length: n }, (_, i) => soldOut(t, i + 1, p, i % 2 === 0)) }, counted, { beforeCommit });
+    const inside = new Map([[a.deviceId, one(a, 1, holdAt(a.deviceId))], [b.deviceId, one(b, 1, holdAt(b.deviceId))]]);
+    const waiting = [one(backlog, LIVE_PUSH + 1)];
     waiting.push(one(live)); // arrives after the backlog
     try {
       expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 2 });
-      openA();
-      await runs[0];
+      await expect.poll(() => reached.length).toBe(1);
+      opens.get(reached[0])!();
+      await inside.get(reached[0]);
       await new Promise((r) => setTimeout(r, 10));
       expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 1 });
       expect(began).toEqual([a.deviceId, b.deviceId, live.deviceId]);
     } finally {
-      openA();
-      openB();
-      await Promise.allSettled([...runs, ...waiting]);
+      for (const open of opens.values()) open();
+      await Promise.allSettled([...inside.values(), ...waiting]);
     }
     expect(began).toEqual([a.deviceId, b.deviceId, live.deviceId, backlog.deviceId]);
     expect((await Promise.all(waiting)).map((r) => r.lastMutationId)).toEqual([LIVE_PUSH + 1, 1]);

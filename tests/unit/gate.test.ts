@@ -2,7 +2,7 @@
 // key, the rest let in in arrival order (those that go ahead first), a failure gives its
 // place up, keys independent.
 import { describe, expect, it } from 'vitest';
-import { KeyedGate } from '../../src/server/sync/gate.ts';
+import { KeyedGate, PASSES } from '../../src/server/sync/gate.ts';
 
 function held() {
   let release!: () => void;
@@ -59,6 +59,23 @@ describe('KeyedGate', () => {
     h.release();
     await now;
     expect(gate.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
+
+  it('lets at most PASSES runs go ahead of one that waits', async () => {
+    const gate = new KeyedGate(1);
+    const order: string[] = [];
+    const h = held();
+    const runs = [gate.run('cafe', () => h.p)];
+    const enter = (name: string, ahead = false) => runs.push(gate.run('cafe', async () => void order.push(name), { ahead }));
+    enter('backlog 1');
+    for (let i = 1; i <= PASSES + 2; i++) enter(`live ${i}`, true);
+    enter('backlog 2');
+    enter(`live ${PASSES + 3}`, true);
+    h.release();
+    await Promise.all(runs);
+    const live = (n: number) => Array.from({ length: n }, (_, i) => `live ${i + 1}`);
+    // backlog 1 was passed PASSES times and then goes; the later live runs wait behind it, ahead of backlog 2
+    expect(order).toEqual([...live(PASSES), 'backlog 1', `live ${PASSES + 1}`, `live ${PASSES + 2}`, `live ${PASSES + 3}`, 'backlog 2']);
   });
 
   it('a run that throws gives its place to the next and passes its error on', async () => {

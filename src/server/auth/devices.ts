@@ -6,7 +6,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import { PAIRING_ALPHABET } from '../../shared/domain/auth.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { DeviceRegisterInput, DeviceTokenInput } from '../../shared/domain/auth.ts';
-import { asService, getDb, translateDbError, withClaims, type Claims, type Db } from '../db/index.ts';
+import { asService, serviceQuery, withClaims, type Claims, type Db } from '../db/index.ts';
 import { createDeviceTokenGuards } from './rate-limit.ts';
 import { hashCredential, newCredential, signDeviceToken, verifyDeviceToken } from './tokens.ts';
 
@@ -88,19 +88,13 @@ export async function exchangeDeviceToken(input: DeviceTokenInput, ip: string, d
 /** A bearer token → the device, checked against revocation on every request. */
 export async function authenticateDevice(token: string, db?: Db) {
   const claims = await verifyDeviceToken(token, db);
-  // Every device request asks this, so one statement as the owner, not a transaction
-  // around it: BEGIN and COMMIT were two round trips more per push and pull.
-  const d = db ?? (await getDb());
-  let rows: { location_id: string; organization_id: string }[];
-  try {
-    ({ rows } = await d.query<{ location_id: string; organization_id: string }>(
-      `select d.location_id, l.organization_id from public.devices d join public.locations l on l.id = d.location_id
-       where d.id = $1 and d.revoked_at is null and not d.deleted`,
-      [claims.deviceId],
-    ));
-  } catch (err) {
-    throw translateDbError(err);
-  }
+  // Every device request asks this: one statement, not a transaction around it.
+  const { rows } = await serviceQuery<{ location_id: string; organization_id: string }>(
+    `select d.location_id, l.organization_id from public.devices d join public.locations l on l.id = d.location_id
+     where d.id = $1 and d.revoked_at is null and not d.deleted`,
+    [claims.deviceId],
+    db,
+  );
   if (!rows[0] || rows[0].location_id !== claims.locationId) {
     throw new AppError('UNAUTHENTICATED', 'This device was revoked. Ask a manager to register it again.');
   }

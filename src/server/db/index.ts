@@ -7,7 +7,7 @@ import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { keepStatistics } from './maintenance.ts';
 import { migrate } from './migrate.ts';
-import type { Claims, Db, Statement, TransactionOptions, Tx } from './types.ts';
+import type { Claims, Db, QueryResult, Statement, TransactionOptions, Tx } from './types.ts';
 
 export type { Claims, Db, Statement, TransactionOptions, Tx } from './types.ts';
 
@@ -94,6 +94,16 @@ export async function enterClaims(tx: Tx, claims: Claims): Promise<void> {
 export async function asService<T>(fn: (tx: Tx) => Promise<T>, db?: Db): Promise<T> {
   const d = db ?? (await getDb());
   return run(d, fn);
+}
+
+/** One trusted statement as the owner, outside any transaction: for a look-up every request makes (a device's check), where BEGIN and COMMIT would be two round trips more. */
+export async function serviceQuery<T = Record<string, unknown>>(sql: string, params: unknown[], db?: Db): Promise<QueryResult<T>> {
+  const d = db ?? (await getDb());
+  try {
+    return await d.query<T>(sql, params);
+  } catch (err) {
+    throw translateDbError(err);
+  }
 }
 
 async function run<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {

@@ -2,14 +2,13 @@
 // PGlite has one connection, so its transaction() queues callers; that is the
 // embedded mode's concurrency model and it is enough for one shop's tablets.
 import { PGlite, types } from '@electric-sql/pglite';
+import { abortedCommit, deferringTx, inlineParams, SEPARATOR } from './statements.ts';
 import type { Db, Tx } from './types.ts';
 
 const parsers = {
   [types.INT8]: (v: string) => Number(v),
   [types.NUMERIC]: (v: string) => Number(v),
 };
-
-const queryAfterAtCommit = () => new Error('A transaction cannot query after its atCommit statements.');
 
 export async function openPglite(dataDir?: string): Promise<Db> {
   const pg = dataDir ? await PGlite.create(dataDir, { parsers }) : await PGlite.create({ parsers });
@@ -27,7 +26,8 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     mode: 'embedded',
     query: base.query,
     exec: base.exec,
-    // No network here: `first` and `atCommit` are ordinary statements of the transaction.
+    // No network here: `first` and `atCommit` are ordinary statements of the transaction, the
+    // same text as in connected mode (statements.ts).
     transaction: async (fn, opts = {}) => {
       // PGlite runs in this thread and its queries resolve without going back to the event
       // loop, so transactions begun one after another (pushes the location's gate hands on)
@@ -38,15 +38,13 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       return pg.transaction(async (t) => {
         const q = wrap(t);
         if (opts.isolation) await q.exec(`set transaction isolation level ${opts.isolation}`);
-        if (opts.first) await q.query(opts.first.sql, opts.first.params);
-        const atCommit: { sql: string; params?: unknown[] }[] = [];
-        const tx: Tx = {
-          query: (sql, params) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.query(sql, params)),
-          exec: (sql) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.exec(sql)),
-          atCommit: (sql, params) => void atCommit.push({ sql, params }),
-        };
+        if (opts.first) await q.exec(inlineParams(opts.first));
+        const { tx, atCommit } = deferringTx(q);
         const out = await fn(tx);
-        for (const s of atCommit) await q.query(s.sql, s.params);
+        // PGlite's COMMIT of an aborted transaction rolls back without a word; a statement fails
+        await q.exec([...atCommit, 'select 1'].join(SEPARATOR)).catch((err) => {
+          throw (err as { code?: string }).code === '25P02' ? abortedCommit('ROLLBACK') : err;
+        });
         return out;
       });
     },

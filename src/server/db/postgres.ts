@@ -3,7 +3,8 @@
 // DIRECT_DATABASE_URL when DATABASE_URL is a transaction pooler (DESIGN §2).
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Db, Statement, Tx } from './types.ts';
+import { abortedCommit, deferringTx, inlineParams, SEPARATOR } from './statements.ts';
+import type { Db, Tx } from './types.ts';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // int8: versions and counters fit in 2^53
 pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
@@ -31,31 +32,12 @@ function statementName(sql: string): string {
   return n;
 }
 
-// A transaction's first statement goes with its BEGIN, and its atCommit statements with its
-// COMMIT, as one simple query each: a round trip is the price of every statement, and with
-// the database on another machine (Supabase) it is most of a push's time. The parameters of
-// those statements travel as quoted literals (the simple protocol has no parameters);
-// `$n` in their text stands for the n-th, as in any other statement.
-export function inlineParams({ sql, params = [] }: Statement): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => {
-    const i = Number(n) - 1;
-    if (i < 0 || i >= params.length) throw new Error(`No parameter $${n} for an inlined statement.`);
-    const v = params[i];
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'string') return pg.escapeLiteral(v);
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'bigint') return `'${String(v)}'`;
-    throw new TypeError(`An inlined statement takes strings, numbers, booleans or null, not ${typeof v} ($${n}).`);
-  });
-}
-
 // Connections the pool keeps open however long it is idle (pg-pool closes the others after
 // 10 s idle). A new connection is a new PostgreSQL backend that compiles the sync functions
 // and plans their statements again: in a quiet café, where a sale comes every minute or so,
 // every push used to open one, and took 40-60 ms instead of 15-20. Two: the pushes a
 // location's gate lets into the database at once (src/server/sync/gate.ts).
 const KEEP_OPEN = 2;
-
-const queryAfterAtCommit = () => new Error('A transaction cannot query after its atCommit statements.');
 
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10, min: KEEP_OPEN, idleTimeoutMillis: opts.idleMs ?? 10_000 });
@@ -105,17 +87,14 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     async transaction(fn, opts = {}) {
       const client = await pool.connect();
       try {
+        // the first statement with BEGIN and the atCommit ones with COMMIT (statements.ts)
         const begin = opts.isolation ? `begin isolation level ${opts.isolation}` : 'begin';
-        await client.query(opts.first ? `${begin}; ${inlineParams(opts.first)}` : begin);
-        const q = wrap(client);
-        const atCommit: string[] = [];
-        const tx: Tx = {
-          query: (sql, params) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.query(sql, params)),
-          exec: (sql) => (atCommit.length ? Promise.reject(queryAfterAtCommit()) : q.exec(sql)),
-          atCommit: (sql, params) => void atCommit.push(inlineParams({ sql, params })),
-        };
+        await client.query(opts.first ? [begin, inlineParams(opts.first)].join(SEPARATOR) : begin);
+        const { tx, atCommit } = deferringTx(wrap(client));
         const out = await fn(tx);
-        await client.query([...atCommit, 'commit'].join(';\n'));
+        const done = (await client.query([...atCommit, 'commit'].join(SEPARATOR))) as unknown as pg.QueryResult | pg.QueryResult[];
+        const tag = (Array.isArray(done) ? done[done.length - 1] : done).command;
+        if (tag !== 'COMMIT') throw abortedCommit(tag);
         return out;
       } catch (err) {
         await client.query('rollback').catch(() => {});

@@ -14,15 +14,19 @@
 // those that did, in arrival order. The push asks it for a counter's live sales (a push of a
 // few mutations), so that one tablet's sale rung up now does not queue behind the backlogs
 // of the others reconnecting: it waits for one push inside at most, not for all of them.
-// The backlogs still go in arrival order among themselves, and live pushes are a few a
-// second at most (people tap them), so nothing waits for ever.
+// The backlogs still go in arrival order among themselves, and a run that does not go
+// ahead lets at most PASSES runs go ahead of it, so nothing waits for ever however fast
+// live sales come.
 //
 // The gate is per server process. Several processes in front of one database stay
 // correct (the database still orders the writes), only less fair. Whatever runs inside
 // must never wait for another run of the same key (a push must not push the same
 // location, from a hook or otherwise): with every place taken, that waits forever.
+/** How many runs that go ahead may pass one that does not. */
+export const PASSES = 8;
+
 export class KeyedGate {
-  private readonly gates = new Map<string, { inside: number; waiting: { enter: () => void; ahead: boolean }[] }>();
+  private readonly gates = new Map<string, { inside: number; waiting: { enter: () => void; ahead: boolean; passed: number }[] }>();
 
   readonly width: number;
 
@@ -40,8 +44,13 @@ export class KeyedGate {
       // the leaver hands its place over
       await new Promise<void>((enter) => {
         const w = g!.waiting;
-        const at = ahead ? w.findIndex((x) => !x.ahead) : -1;
-        w.splice(at === -1 ? w.length : at, 0, { enter, ahead });
+        // before the first that does not go ahead and may still be passed; those after it are passed once more
+        const at = ahead ? w.findIndex((x) => !x.ahead && x.passed < PASSES) : -1;
+        if (at === -1) w.push({ enter, ahead, passed: 0 });
+        else {
+          for (let i = at; i < w.length; i++) if (!w[i].ahead) w[i].passed++;
+          w.splice(at, 0, { enter, ahead, passed: 0 });
+        }
       });
     }
     try {

@@ -79,7 +79,6 @@ async function applyPush(device: DeviceIdentity, req: PushRequest, db: Db | unde
         last = m.id;
       }
       await flushRun(tx, batch, claims, device, head.code, req.clientId, results);
-      if (batch.savepoint) tx.atCommit('release savepoint m');
       // 7. The log, the rejections and the raised last id commit with the mutations they cover
       // (in the round trip of the COMMIT: the location's version row is held one round trip less).
       finish(tx, device, req.clientId, batch, last);
