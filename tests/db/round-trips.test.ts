@@ -150,7 +150,7 @@ describe.runIf(Boolean(testDatabaseUrl()))('round trips of a tablet’s requests
     expect(n).toBe(1);
   });
 
-  it('pushes a sale in five round trips, its log and last id committed with it, quotes and all', async () => {
+  it('pushes a sale in four round trips, its log and last id committed with it, quotes and all', async () => {
     const t = await w.tablet(w.seed.cafeLocationId, 'R');
     const [p] = await w.q<{ id: string; price_cents: number }>(`select id, price_cents from public.products where location_id = $1 and not deleted and active order by name limit 1`, [t.locationId]);
     const note = `O'Brien's oat latte \\ "extra hot"`;
@@ -162,14 +162,22 @@ describe.runIf(Boolean(testDatabaseUrl()))('round trips of a tablet’s requests
       clientTime: new Date().toISOString(),
     });
     await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [sale(1)] }, db); // this connection's statements prepared
-    // BEGIN with the claims; the client's row; the barista's claims; the sales; the log with COMMIT
+    // BEGIN with the claims (the barista's already); the client's row; the sales; the log with COMMIT
     const { out, trips: n } = await trips(() => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [sale(2)] }, db));
     expect(out.results).toEqual([{ id: 2, status: 'applied' }]);
-    expect(n).toBe(5);
+    expect(n).toBe(4);
+    // a push whose staff member is not the first mutation's sets the claims again for its run
+    const mixed = await trips(() =>
+      push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [sale(3), { ...sale(4), staffId: w.staff.manager }] }, db),
+    );
+    expect(mixed.out.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(mixed.trips).toBe(6); // and the run per staff member
+    const staffOf = await w.q<{ number: string; staff_id: string }>(`select number, staff_id from public.orders where number = any($1::text[]) order by number`, [[orderNumber(t.code, 3), orderNumber(t.code, 4)]]);
+    expect(staffOf.map((o) => o.staff_id)).toEqual([w.staff.barista, w.staff.manager]);
     const log = await w.q<{ mutation_id: number; args: { note: string } }>(`select mutation_id, args from public.mutation_log where client_id = $1 order by mutation_id`, [t.clientId]);
-    expect(log.map((l) => l.mutation_id)).toEqual([1, 2]);
+    expect(log.map((l) => l.mutation_id)).toEqual([1, 2, 3, 4]);
     expect(log[1].args.note).toBe(note);
-    expect((await w.q<{ last: number }>(`select last_mutation_id as last from public.sync_clients where id = $1`, [t.clientId]))[0].last).toBe(2);
+    expect((await w.q<{ last: number }>(`select last_mutation_id as last from public.sync_clients where id = $1`, [t.clientId]))[0].last).toBe(4);
     expect((await w.q<{ note: string }>(`select note from public.orders where number = $1`, [orderNumber(t.code, 2)]))[0].note).toBe(note);
   });
 
