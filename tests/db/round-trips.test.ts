@@ -77,6 +77,19 @@ describe.each(engines())('a transaction’s first and atCommit statements on $na
     expect((await db.query(`select 1 from public.rt_probe where id = 5`)).rows).toHaveLength(0);
   });
 
+  it('reads several statements’ rows at once, each statement’s apart, quotes and all', async () => {
+    await db.query(`insert into public.rt_probe (id, note) values (6, $1), (7, 'plain')`, [`it's a \\ "note"`]);
+    const out = await db.transaction((tx) =>
+      tx.queryAll<{ id: number; note: string }>([
+        { sql: `select id, note from public.rt_probe where note = $1`, params: [`it's a \\ "note"`] },
+        { sql: `select id, note from public.rt_probe where id = any(array[$1::int, $2::int]) order by id`, params: [7, 6] },
+        { sql: `select id, note from public.rt_probe where false` },
+      ]),
+    );
+    expect(out).toEqual([[{ id: 6, note: `it's a \\ "note"` }], [{ id: 6, note: `it's a \\ "note"` }, { id: 7, note: 'plain' }], []]);
+    expect(await db.transaction((tx) => tx.queryAll([{ sql: `select 1 as one` }]))).toEqual([[{ one: 1 }]]);
+  });
+
   it('refuses a query after atCommit, and rolls back', async () => {
     const err = await db
       .transaction(async (tx) => {
@@ -199,5 +212,21 @@ describe.runIf(Boolean(testDatabaseUrl()))('round trips of a tablet’s requests
     expect(seen.recent).toBe(true);
     const [report] = await w.q<{ waiting: number; app_version: string }>(`select waiting_mutations as waiting, app_version from app.device_queue_reports where device_id = $1`, [t.deviceId]);
     expect(report).toMatchObject({ waiting: 3, app_version: `it's "1.0"` });
+  });
+
+  it('pulls another tablet’s sale in six round trips, however many tables it touched', async () => {
+    const t = w.cafe;
+    const other = await w.tablet(w.seed.cafeLocationId, 'P');
+    const before = await pull(t, { clientId: t.clientId, cookie: null, schemaVersion: SCHEMA_VERSION }, db);
+    const [p] = await w.q<{ id: string; price_cents: number }>(`select id, price_cents from public.products where location_id = $1 and not deleted and active order by name limit 1`, [t.locationId]);
+    const sale = { orderId: crypto.randomUUID(), number: orderNumber(other.code, 1), items: [{ id: crypto.randomUUID(), productId: p.id, quantity: 1, unitPriceCents: p.price_cents, modifierIds: [] }] };
+    expect((await w.run(other, 'order.create', sale)).status).toBe('applied');
+    // BEGIN with the claims; the versions; the location's changes; its rows, every table at once; the organization's changes; COMMIT
+    const { out, trips: n } = await trips(() => pull(t, { clientId: t.clientId, cookie: before.cookie, schemaVersion: SCHEMA_VERSION }, db));
+    const tables = new Set(out.patch.map((op) => (op.op === 'put' ? op.table : '')));
+    expect(tables.has('orders') && tables.has('order_items')).toBe(true);
+    expect(tables.size).toBeGreaterThanOrEqual(3);
+    expect(out.patch.find((op) => op.op === 'put' && op.table === 'orders' && op.row.id === sale.orderId)).toBeTruthy();
+    expect(n).toBe(6);
   });
 });

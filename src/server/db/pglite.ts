@@ -2,8 +2,8 @@
 // PGlite has one connection, so its transaction() queues callers; that is the
 // embedded mode's concurrency model and it is enough for one shop's tablets.
 import { PGlite, types } from '@electric-sql/pglite';
-import { abortedCommit, deferringTx, inlineParams, SEPARATOR } from './statements.ts';
-import type { Db, Tx } from './types.ts';
+import { abortedCommit, deferringTx, inlineParams, oneQuery, SEPARATOR } from './statements.ts';
+import type { Db, Statement, Tx } from './types.ts';
 
 const parsers = {
   [types.INT8]: (v: string) => Number(v),
@@ -19,6 +19,11 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     },
     async exec(sql) {
       await q.exec(sql);
+    },
+    // the same text as in connected mode (statements.ts)
+    async queryAll<T>(statements: Statement[]) {
+      if (!statements.length) return [];
+      return (await q.exec(oneQuery(statements))).map((r) => r.rows as T[]);
     },
   });
   const base = wrap(pg);

@@ -3,8 +3,8 @@
 // DIRECT_DATABASE_URL when DATABASE_URL is a transaction pooler (DESIGN §2).
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { abortedCommit, deferringTx, inlineParams, SEPARATOR } from './statements.ts';
-import type { Db, Tx } from './types.ts';
+import { abortedCommit, deferringTx, inlineParams, oneQuery, SEPARATOR } from './statements.ts';
+import type { Db, Statement, Tx } from './types.ts';
 
 pg.types.setTypeParser(20, (v) => Number(v)); // int8: versions and counters fit in 2^53
 pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
@@ -52,6 +52,11 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     },
     async exec(sql) {
       await c.query(sql);
+    },
+    async queryAll<T>(statements: Statement[]) {
+      if (!statements.length) return [];
+      const r = (await c.query(oneQuery(statements))) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r : [r]).map((x) => x.rows as T[]);
     },
   });
   const base = wrap(pool);

@@ -41,10 +41,14 @@ export function deferringTx(q: Omit<Tx, 'atCommit'>): { tx: Tx; atCommit: string
     tx: {
       query: (sql, params) => (atCommit.length ? refuse() : q.query(sql, params)),
       exec: (sql) => (atCommit.length ? refuse() : q.exec(sql)),
+      queryAll: (statements) => (atCommit.length ? refuse() : q.queryAll(statements)),
       atCommit: (sql, params) => void atCommit.push(inlineParams({ sql, params })),
     },
   };
 }
+
+/** Statements as one simple query, their parameters inlined. */
+export const oneQuery = (statements: Statement[]) => statements.map(inlineParams).join(SEPARATOR);
 
 /** A transaction whose error was caught and not rolled back to a savepoint is aborted: its COMMIT only rolls back. */
 export const abortedCommit = (tag: string) => new Error(`The transaction did not commit (${tag}): an error earlier in it was caught and not rolled back to a savepoint.`);

@@ -16,6 +16,12 @@ export interface Tx {
    * may be queried after them. Parameters as for TransactionOptions.first.
    */
   atCommit(sql: string, params?: unknown[]): void;
+  /**
+   * Several statements' rows, in one round trip in connected mode (their parameters travel
+   * as quoted literals, as for TransactionOptions.first): reads that do not depend on each
+   * other, such as a pull's page of each table.
+   */
+  queryAll<T = Record<string, unknown>>(statements: Statement[]): Promise<T[][]>;
 }
 
 export interface Statement {

@@ -70,12 +70,13 @@ async function stream(
   const page = versions.slice(0, limit);
   if (!page.length) return { rows: [], truncated: false };
   const end = page[page.length - 1].version;
+  // the page's rows of each table with any, in one round trip
+  const inPage = [...new Set(page.map((v) => v.t))].sort((a, b) => a - b).map((i) => tables[i]);
+  const rowsOf = await tx.queryAll<Row>(inPage.map((table) => ({ sql: `select * from public.${table} where ${where(table)} order by version`, params: [scopeId, since, end] })));
   const all: { table: SyncedTable; row: Row }[] = [];
-  for (const i of [...new Set(page.map((v) => v.t))].sort((a, b) => a - b)) {
-    const table = tables[i];
-    const { rows } = await tx.query<Row>(`select * from public.${table} where ${where(table)} order by version`, [scopeId, since, end]);
-    for (const row of rows) all.push({ table, row });
-  }
+  inPage.forEach((table, i) => {
+    for (const row of rowsOf[i]) all.push({ table, row });
+  });
   all.sort((a, b) => a.row.version - b.row.version);
   return { rows: all, truncated };
 }
