@@ -46,7 +46,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
         if (opts.first) await q.exec(inlineParams(opts.first));
         const { tx, atCommit } = deferringTx(q);
         const out = await fn(tx);
-        // PGlite's COMMIT of an aborted transaction rolls back without a word; a statement fails
+        // an aborted transaction fails here, with the same error as in connected mode
         await q.exec([...atCommit, 'select 1'].join(SEPARATOR)).catch((err) => {
           throw (err as { code?: string }).code === '25P02' ? abortedCommit('ROLLBACK') : err;
         });

@@ -55,8 +55,9 @@ async function applyPush(device: DeviceIdentity, req: PushRequest, db: Db | unde
   const claims: Claims = { role: 'authenticated', sub: device.deviceId, device_id: device.deviceId };
   // The claims go with BEGIN (TransactionOptions.first), already as the staff member of the
   // batch's first mutation, who is usually the staff member of all of it: the claims name the
-  // staff member whose run is applied (claimStaff), and only writes look at it (the policies'
-  // readers are the location's and organization's members, staff member or not).
+  // staff member whose run is applied (claimStaff), and only writes look at it (and the audit
+  // log's readers, which a push does not read; what claimClient reads is for the location's
+  // members, staff member or not).
   const firstStaff = req.mutations[0]?.staffId ?? null;
   let gap: { expected: number; lastMutationId: number } | null = null;
   let response: PushResponse;
