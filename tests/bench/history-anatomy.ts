@@ -15,18 +15,13 @@
 // the check that what a push reads does not grow with the history.
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
 import { client, startAppServer } from '../fixtures/app-server.ts';
-import { openDbLink } from '../fixtures/db-link.ts';
-import { benchSetup, orderArgs, pct, pushSales, rawTablet } from './sync-bench.ts';
+import { benchPostgres, benchSetup, orderArgs, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const ENGINE = process.env.HISTORY_ENGINE === 'postgres' ? 'postgres' : 'pglite';
 const STEPS = (process.env.HISTORY_STEPS ?? '0,30000').split(',').map(Number);
 const WAIT_S = Number(process.env.HISTORY_WAIT ?? 0);
 
-process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-// DB_DELAY_MS=1: the app server reaches PostgreSQL through tests/fixtures/db-link.ts, 1 ms each way (a
-// database on another machine, as on Supabase); the link's work is this script's CPU.
-const link = process.env.DB_DELAY_MS ? await openDbLink(process.env.TEST_DATABASE_URL, Number(process.env.DB_DELAY_MS)) : null;
-if (link) process.env.TEST_DATABASE_URL = link.url;
+const link = await benchPostgres(); // DB_DELAY_MS: see benchPostgres
 const app = await startAppServer(ENGINE);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));
 try {

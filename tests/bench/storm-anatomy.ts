@@ -25,8 +25,7 @@
 // database (as autovacuum would have), for a café with history rather than the demo's.
 import fs from 'node:fs';
 import { startAppServer } from '../fixtures/app-server.ts';
-import { openDbLink } from '../fixtures/db-link.ts';
-import { benchSetup, liveCounter, pct, pushSales, rawTablet } from './sync-bench.ts';
+import { benchPostgres, benchSetup, liveCounter, pct, pushSales, rawTablet } from './sync-bench.ts';
 
 const TABLETS = Number(process.env.STORM_TABLETS ?? 20);
 const PER = Number(process.env.STORM_PER ?? 200);
@@ -100,11 +99,7 @@ function cpuByPid(serverPid: number | undefined): Map<string, { name: string; ms
 }
 
 for (const w of WITHOUT) if (!REMOVE[w]) throw new Error(`STORM_WITHOUT: unknown "${w}" (known: ${Object.keys(REMOVE).join(', ')})`);
-process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-// DB_DELAY_MS=1: the app server reaches PostgreSQL through tests/fixtures/db-link.ts, 1 ms each way (a
-// database on another machine, as on Supabase); the link's work is this script's CPU.
-const link = process.env.DB_DELAY_MS ? await openDbLink(process.env.TEST_DATABASE_URL, Number(process.env.DB_DELAY_MS)) : null;
-if (link) process.env.TEST_DATABASE_URL = link.url;
+const link = await benchPostgres(); // DB_DELAY_MS: see benchPostgres
 const app = await startAppServer('postgres');
 // Interrupted, the throwaway database (perhaps without its locks and checks) goes too.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));

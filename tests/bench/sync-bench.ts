@@ -9,6 +9,7 @@ import { rememberDevice } from '../../src/client/sync/register.ts';
 import { httpTransport } from '../../src/client/sync/transport.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
+import { openDbLink, type DbLink } from '../fixtures/db-link.ts';
 import { serverMutators } from '../../src/server/mutators/index.ts';
 import type { MutationContext } from '../../src/server/mutators/context.ts';
 import { DEMO_MANAGER_EMAIL } from '../../src/server/db/seed.ts';
@@ -53,6 +54,19 @@ export async function registerTablet(app: AppServer, manager: ReturnType<typeof 
   await rememberDevice(db, { deviceId: d.deviceId, locationId: app.seed.cafeLocationId, organizationId: app.seed.organizationId, code: d.code }, d.credential);
   const transport = httpTransport({ baseUrl: app.url, credential: async () => ({ deviceId: d.deviceId, credential: d.credential }) });
   return { db, transport, code: d.code as string, deviceId: d.deviceId as string, credential: d.credential as string, engine: new SyncEngine({ db, transport }) };
+}
+
+/**
+ * The PostgreSQL server the anatomy scripts use (BENCH_DATABASE_URL, TEST_DATABASE_URL, or
+ * the local one), set as TEST_DATABASE_URL for startAppServer. With DB_DELAY_MS=1 the app
+ * server reaches it through tests/fixtures/db-link.ts, 1 ms each way (a database on another
+ * machine, as on Supabase); the link's work is the calling script's CPU. Close the link after.
+ */
+export async function benchPostgres(): Promise<DbLink | null> {
+  process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const link = process.env.DB_DELAY_MS ? await openDbLink(process.env.TEST_DATABASE_URL, Number(process.env.DB_DELAY_MS)) : null;
+  if (link) process.env.TEST_DATABASE_URL = link.url;
+  return link;
 }
 
 /** A registered tablet as pushSales drives it: its order-number code, an access token and a new client id. */
