@@ -2,16 +2,18 @@
 // `del`; a transaction that commits late is never skipped by a cookie; large patches page.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { asService } from '../../src/server/db/index.ts';
+import { asService, type TransactionOptions, type Tx } from '../../src/server/db/index.ts';
 import { pull } from '../../src/server/sync/pull.ts';
+import { push } from '../../src/server/sync/push.ts';
 import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type SyncedTable } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
 import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
+const req = (t: Tablet, cookie: string | null = null) => ({ clientId: t.clientId, cookie, schemaVersion: SCHEMA_VERSION });
+const puts = (p: PatchOp[]) => p.filter((o): o is Extract<PatchOp, { op: 'put' }> => o.op === 'put');
+
 describe.each(engines())('pull on $name', (engine) => {
   const world = useSyncWorld(engine);
-  const req = (t: Tablet, cookie: string | null = null) => ({ clientId: t.clientId, cookie, schemaVersion: SCHEMA_VERSION });
-  const puts = (p: PatchOp[]) => p.filter((o): o is Extract<PatchOp, { op: 'put' }> => o.op === 'put');
 
   it('gives a full snapshot of its own location and organization only', async () => {
     const w = world();
@@ -105,6 +107,49 @@ describe.each(engines())('pull on $name', (engine) => {
       release();
       await writer;
       expect(puts((await during).patch).map((o) => o.row.id)).toContain(slowId);
+    }
+  });
+});
+
+// Only a server with a second connection can commit a write while a pull reads (PGlite has
+// one connection: a pull runs whole or waits).
+describe.each(engines().filter((e) => e.name === 'postgres'))('pull on $name beside writers on other connections', (engine) => {
+  const world = useSyncWorld(engine);
+
+  it('is tried again at once when a push of the same client commits while it reads', async () => {
+    const w = world();
+    const t = w.cafe;
+    const [p] = await w.q<{ id: string }>(`select id from public.products where location_id = $1 order by name limit 1`, [w.seed.cafeLocationId]);
+    // the client's row, as its first push makes it, last heard from two minutes ago
+    await push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: [{ id: 1, name: 'product.setSoldOut', args: { productId: p.id, soldOut: true }, staffId: w.staff.barista, clientTime: new Date().toISOString() }] }, w.db);
+    await w.q(`update public.sync_clients set last_seen_at = now() - interval '2 minutes' where id = $1`, [t.clientId]);
+    const [{ db: name }] = await w.q<{ db: string }>(`select current_database() as db`);
+    const u = new URL(process.env.TEST_DATABASE_URL!);
+    u.pathname = '/' + name;
+    const other = new pg.Client({ connectionString: u.toString() });
+    await other.connect();
+    let attempts = 0;
+    // after the first attempt has read everything, and before it commits, the client's row
+    // changes on another connection, as a push still running from before would change it
+    const racing: typeof w.db = Object.assign(Object.create(w.db), {
+      transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+        const attempt = ++attempts;
+        return w.db.transaction(async (tx) => {
+          const out = await fn(tx);
+          if (attempt === 1) await other.query(`update public.sync_clients set last_mutation_id = last_mutation_id where id = $1`, [t.clientId]);
+          return out;
+        }, opts);
+      },
+    });
+    try {
+      const res = await pull(t, req(t), racing);
+      expect(attempts).toBe(2);
+      expect(res.lastMutationId).toBe(1);
+      expect(puts(res.patch).some((o) => o.table === 'product_availability' && o.row.product_id === p.id && o.row.sold_out === true)).toBe(true);
+      const [seen] = await w.q<{ recent: boolean }>(`select last_seen_at > now() - interval '1 minute' as recent from public.sync_clients where id = $1`, [t.clientId]);
+      expect(seen.recent).toBe(true);
+    } finally {
+      await other.end();
     }
   });
 });

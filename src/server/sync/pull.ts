@@ -4,7 +4,7 @@
 // above any cookie handed out before it committed, and no transaction is skipped.
 // A pull reads in one REPEATABLE READ snapshot so its rows and its versions agree.
 import { SCHEMA_VERSION, SYNCED_TABLES, type PatchOp, type PullRequest, type PullResponse, type QueueReport, type SyncedTable } from '../../shared/sync/protocol.ts';
-import { claimsStatement, getDb, translateDbError, type Db, type Tx } from '../db/index.ts';
+import { claimsStatement, getDb, sqlState, translateDbError, type Db, type Tx } from '../db/index.ts';
 import type { DeviceIdentity } from './push.ts';
 
 export const DEFAULT_PAGE_SIZE = 2000;
@@ -86,50 +86,67 @@ function toOp(table: SyncedTable, row: Row): PatchOp {
   return { op: 'put', table, row: JSON.parse(JSON.stringify(row)) };
 }
 
+/**
+ * How many times a pull is tried when its snapshot went stale: the client's row it records
+ * contact on (below) was changed by a push of the same client that committed while the
+ * pull read (a push whose answer the tablet stopped waiting for, still running), and
+ * REPEATABLE READ refuses to write over it (40001). A pull writes only that contact and
+ * the queue report, both idempotent, so the server tries it again at once rather than
+ * send the tablet into its backoff.
+ */
+export const PULL_ATTEMPTS = 3;
+
 export async function pull(device: DeviceIdentity, req: PullRequest, db?: Db, pageSize = DEFAULT_PAGE_SIZE, queue: QueueReport | null = null): Promise<PullResponse> {
   const d = db ?? (await getDb());
-  try {
-    return await d.transaction(async (tx) => {
-      // The snapshot is taken by the claims' statement, sent with BEGIN; the client's last
-      // id comes from it with the versions (the same snapshot wherever it is read).
-      const { rows: v } = await tx.query<{ location_version: number; org_version: number; last: number }>(
-        `select v.location_version, v.org_version, app.client_last_mutation($1) as last from app.current_versions() v`,
-        [req.clientId],
-      );
-      const now = { l: v[0].location_version, o: v[0].org_version };
-      let cookie = decodeCookie(req.cookie);
-      // Unknown, foreign-schema, or "from the future" (a restored database) cookies resync from scratch.
-      if (cookie && (cookie.s !== SCHEMA_VERSION || req.schemaVersion !== SCHEMA_VERSION || cookie.l > now.l || cookie.o > now.o)) cookie = null;
-      const fresh = cookie === null;
-      const full = fresh || cookie?.f === 1;
-      const since = cookie ?? { s: SCHEMA_VERSION, l: 0, o: 0 };
-      const patch: PatchOp[] = fresh ? [{ op: 'clear' }] : [];
-
-      const loc = await stream(tx, LOCATION_TABLES, 'location', device.locationId, since.l, now.l, pageSize, full);
-      for (const r of loc.rows) patch.push(toOp(r.table, r.row));
-      let next: Cookie = { s: SCHEMA_VERSION, l: loc.truncated ? loc.rows[loc.rows.length - 1].row.version : now.l, o: since.o };
-      let more = loc.truncated;
-      if (!loc.truncated) {
-        const org = await stream(tx, ORG_TABLES, 'org', device.organizationId, since.o, now.o, Math.max(1, pageSize - loc.rows.length), full);
-        for (const r of org.rows) patch.push(toOp(r.table, r.row));
-        next = { ...next, o: org.truncated ? org.rows[org.rows.length - 1].row.version : now.o };
-        more = org.truncated;
-      }
-      // `clear` comes only with the first page of a snapshot; its other pages carry f.
-      if (full && more) next.f = 1;
-      // A pull is contact too: the manager's day report is final only once every tablet has
-      // been heard from since the day ended. sync_clients is not a synced table, so this
-      // raises no version and pokes nobody; at most once a minute per client. Both this and
-      // the queue report go with the COMMIT (Tx.atCommit): the pull needs nothing back.
-      tx.atCommit(
-        `update public.sync_clients set last_seen_at = now() where id = $1::uuid and device_id = $2::uuid and last_seen_at < now() - interval '1 minute'`,
-        [req.clientId, device.deviceId],
-      );
-      // What the tablet says of its own queue (a header, see protocol.ts), for the console.
-      if (queue) tx.atCommit(`select app.report_queue($1::integer, $2::timestamptz, $3::text)`, [queue.waiting, queue.oldest, queue.app]);
-      return { cookie: encodeCookie(next), lastMutationId: v[0].last, more, patch };
-    }, { isolation: 'repeatable read', first: claimsStatement({ role: 'authenticated', sub: device.deviceId, device_id: device.deviceId }) });
-  } catch (err) {
-    throw translateDbError(err);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pullOnce(d, device, req, pageSize, queue);
+    } catch (err) {
+      if (sqlState(err) === '40001' && attempt < PULL_ATTEMPTS) continue;
+      throw translateDbError(err);
+    }
   }
+}
+
+async function pullOnce(d: Db, device: DeviceIdentity, req: PullRequest, pageSize: number, queue: QueueReport | null): Promise<PullResponse> {
+  return d.transaction(async (tx) => {
+    // The snapshot is taken by the claims' statement, sent with BEGIN; the client's last
+    // id comes from it with the versions (the same snapshot wherever it is read).
+    const { rows: v } = await tx.query<{ location_version: number; org_version: number; last: number }>(
+      `select v.location_version, v.org_version, app.client_last_mutation($1) as last from app.current_versions() v`,
+      [req.clientId],
+    );
+    const now = { l: v[0].location_version, o: v[0].org_version };
+    let cookie = decodeCookie(req.cookie);
+    // Unknown, foreign-schema, or "from the future" (a restored database) cookies resync from scratch.
+    if (cookie && (cookie.s !== SCHEMA_VERSION || req.schemaVersion !== SCHEMA_VERSION || cookie.l > now.l || cookie.o > now.o)) cookie = null;
+    const fresh = cookie === null;
+    const full = fresh || cookie?.f === 1;
+    const since = cookie ?? { s: SCHEMA_VERSION, l: 0, o: 0 };
+    const patch: PatchOp[] = fresh ? [{ op: 'clear' }] : [];
+
+    const loc = await stream(tx, LOCATION_TABLES, 'location', device.locationId, since.l, now.l, pageSize, full);
+    for (const r of loc.rows) patch.push(toOp(r.table, r.row));
+    let next: Cookie = { s: SCHEMA_VERSION, l: loc.truncated ? loc.rows[loc.rows.length - 1].row.version : now.l, o: since.o };
+    let more = loc.truncated;
+    if (!loc.truncated) {
+      const org = await stream(tx, ORG_TABLES, 'org', device.organizationId, since.o, now.o, Math.max(1, pageSize - loc.rows.length), full);
+      for (const r of org.rows) patch.push(toOp(r.table, r.row));
+      next = { ...next, o: org.truncated ? org.rows[org.rows.length - 1].row.version : now.o };
+      more = org.truncated;
+    }
+    // `clear` comes only with the first page of a snapshot; its other pages carry f.
+    if (full && more) next.f = 1;
+    // A pull is contact too: the manager's day report is final only once every tablet has
+    // been heard from since the day ended. sync_clients is not a synced table, so this
+    // raises no version and pokes nobody; at most once a minute per client. Both this and
+    // the queue report go with the COMMIT (Tx.atCommit): the pull needs nothing back.
+    tx.atCommit(
+      `update public.sync_clients set last_seen_at = now() where id = $1::uuid and device_id = $2::uuid and last_seen_at < now() - interval '1 minute'`,
+      [req.clientId, device.deviceId],
+    );
+    // What the tablet says of its own queue (a header, see protocol.ts), for the console.
+    if (queue) tx.atCommit(`select app.report_queue($1::integer, $2::timestamptz, $3::text)`, [queue.waiting, queue.oldest, queue.app]);
+    return { cookie: encodeCookie(next), lastMutationId: v[0].last, more, patch };
+  }, { isolation: 'repeatable read', first: claimsStatement({ role: 'authenticated', sub: device.deviceId, device_id: device.deviceId }) });
 }
