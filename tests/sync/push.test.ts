@@ -2,11 +2,11 @@
 // mutations, client ownership, revoked devices, and a crash between apply and commit.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.ts';
-import { LIVE_PUSH, locationGate, push } from '../../src/server/sync/push.ts';
+import { GROUP_MUTATIONS, LIVE_PUSH, locationGate, push } from '../../src/server/sync/push.ts';
 import type { TransactionOptions, Tx } from '../../src/server/db/index.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
-import { useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+import { holdGate, useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
 describe.each(engines())('push on $name', (engine) => {
   const world = useSyncWorld(engine);
@@ -168,7 +168,8 @@ describe.each(engines())('push on $name', (engine) => {
     const one = (t: Tablet, n = 1, beforeCommit?: () => Promise<void>) =>
       push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: Array.from({ length: n }, (_, i) => soldOut(t, i + 1, p, i % 2 === 0)) }, counted, { beforeCommit });
     const inside = new Map([[a.deviceId, one(a, 1, holdAt(a.deviceId))], [b.deviceId, one(b, 1, holdAt(b.deviceId))]]);
-    const waiting = [one(backlog, LIVE_PUSH + 1)];
+    // a backlog too long to be applied in one group with the live sale (a shorter one would be, after it)
+    const waiting = [one(backlog, GROUP_MUTATIONS)];
     waiting.push(one(live)); // arrives after the backlog
     try {
       expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 2 });
@@ -183,6 +184,84 @@ describe.each(engines())('push on $name', (engine) => {
       await Promise.allSettled([...inside.values(), ...waiting]);
     }
     expect(began).toEqual([a.deviceId, b.deviceId, live.deviceId, backlog.deviceId]);
-    expect((await Promise.all(waiting)).map((r) => r.lastMutationId)).toEqual([LIVE_PUSH + 1, 1]);
+    expect((await Promise.all(waiting)).map((r) => r.lastMutationId)).toEqual([GROUP_MUTATIONS, 1]);
+  });
+  /** The same database, counting the transactions begun. */
+  const counting = (w: ReturnType<typeof world>) => {
+    const counter = { transactions: 0, db: w.db };
+    counter.db = Object.assign(Object.create(w.db), {
+      transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+        counter.transactions++;
+        return w.db.transaction(fn, opts);
+      },
+    });
+    return counter;
+  };
+  const soldOuts = (t: Tablet, p: string, from: number, n: number) => Array.from({ length: n }, (_, i) => soldOut(t, from + i, p, i % 2 === 0));
+  const transactionsOf = async (clientIds: string[]) =>
+    (await world().q<{ n: number }>(`select count(distinct xmin::text)::int as n from public.mutation_log where client_id = any($1::uuid[])`, [clientIds]))[0].n;
+
+  it('applies the pushes waiting at a location together, in one transaction, and answers each for itself', async () => {
+    const w = world();
+    const p = await product();
+    const [a, b, c, d] = [await w.tablet(w.seed.cafeLocationId, 'T1'), await w.tablet(w.seed.cafeLocationId, 'T2'), await w.tablet(w.seed.cafeLocationId, 'T3'), await w.tablet(w.seed.cafeLocationId, 'T4')];
+    const counted = counting(w);
+    const release = await holdGate(w, w.seed.cafeLocationId);
+    const pushes = [
+      push(a, { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(a, p, 1, 2) }, counted.db),
+      push(b, { clientId: b.clientId, schemaVersion: SCHEMA_VERSION, mutations: [...soldOuts(b, p, 1, 1), { ...soldOut(b, 2, p), name: 'order.teleport' }] }, counted.db),
+      push(c, { clientId: c.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(c, p, 1, 3) }, counted.db),
+      push(d, { clientId: d.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(d, p, 2, 1) }, counted.db), // skipped its first
+    ];
+    expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 4 });
+    await release();
+    const [ra, rb, rc, rd] = await Promise.allSettled(pushes);
+    expect(counted.transactions).toBe(1);
+    expect(ra).toMatchObject({ status: 'fulfilled', value: { lastMutationId: 2, results: [{ status: 'applied' }, { status: 'applied' }] } });
+    expect(rb).toMatchObject({ status: 'fulfilled', value: { lastMutationId: 2, results: [{ status: 'applied' }, { status: 'rejected', error: { code: 'VALIDATION_FAILED' } }] } });
+    expect(rc).toMatchObject({ status: 'fulfilled', value: { lastMutationId: 3 } });
+    expect(rd).toMatchObject({ status: 'rejected', reason: { code: 'MUTATION_GAP', details: { expected: 1 } } });
+    expect(await transactionsOf([a.clientId, b.clientId, c.clientId])).toBe(1);
+    const lasts = await w.q<{ id: string; last_mutation_id: number }>(`select id, last_mutation_id from public.sync_clients where id = any($1::uuid[])`, [[a.clientId, b.clientId, c.clientId, d.clientId]]);
+    expect(new Map(lasts.map((r) => [r.id, r.last_mutation_id]))).toEqual(new Map([[a.clientId, 2], [b.clientId, 2], [c.clientId, 3], [d.clientId, 0]]));
+    // each push's log and reconciliation items under its own device
+    const logged = await w.q<{ client_id: string; device_id: string; n: number }>(`select client_id, device_id, count(*)::int as n from public.mutation_log where client_id = any($1::uuid[]) group by client_id, device_id`, [[a.clientId, b.clientId, c.clientId]]);
+    expect(new Map(logged.map((r) => [r.client_id, [r.device_id, r.n]]))).toEqual(new Map([[a.clientId, [a.deviceId, 2]], [b.clientId, [b.deviceId, 2]], [c.clientId, [c.deviceId, 3]]]));
+    expect(await w.q(`select device_id, mutation_id from public.reconciliation_items where client_id = $1`, [b.clientId])).toEqual([{ device_id: b.deviceId, mutation_id: 2 }]);
+  });
+
+  it('applies each push of a group alone when one of them fails the group (a client id of another device)', async () => {
+    const w = world();
+    const p = await product();
+    const [a, c] = [await w.tablet(w.seed.cafeLocationId, 'F1'), await w.tablet(w.seed.cafeLocationId, 'F3')];
+    // the café tablet's client id, used by another device
+    await push(w.cafe, { clientId: w.cafe.clientId, schemaVersion: SCHEMA_VERSION, mutations: [] }, w.db);
+    const b = { ...(await w.tablet(w.seed.cafeLocationId, 'F2')), clientId: w.cafe.clientId };
+    const counted = counting(w);
+    const release = await holdGate(w, w.seed.cafeLocationId);
+    const pushes = [a, b, c].map((t) => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 1, 2) }, counted.db));
+    await release();
+    const [ra, rb, rc] = await Promise.allSettled(pushes);
+    expect(counted.transactions).toBe(4); // the group, rolled back, then each alone
+    expect(rb).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
+    expect([ra, rc]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 2 } }, { status: 'fulfilled', value: { lastMutationId: 2 } }]);
+    expect(await transactionsOf([a.clientId, c.clientId])).toBe(2);
+    expect(await w.q(`select count(*)::int as n from public.mutation_log where device_id = $1`, [b.deviceId])).toEqual([{ n: 0 }]);
+  });
+
+  it('never puts two pushes of one client in a group: the second finds the first’s mutations applied', async () => {
+    const w = world();
+    const p = await product();
+    const a = await w.tablet(w.seed.cafeLocationId, 'D1');
+    const counted = counting(w);
+    const release = await holdGate(w, w.seed.cafeLocationId);
+    const req = { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(a, p, 1, 2) };
+    const pushes = [push(a, req, counted.db), push(a, req, counted.db)]; // a retry, sent before the first was answered
+    await release();
+    const [first, again] = await Promise.all(pushes);
+    expect(counted.transactions).toBe(2);
+    expect(first.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(again.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate']);
+    expect(await w.q(`select count(*)::int as n from public.mutation_log where client_id = $1`, [a.clientId])).toEqual([{ n: 2 }]);
   });
 });

@@ -10,7 +10,7 @@ import { push } from '../../src/server/sync/push.ts';
 import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION, type Mutation } from '../../src/shared/sync/protocol.ts';
 import { engines } from '../fixtures/engines.ts';
-import { buffersRead, earlierSales, useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
+import { buffersRead, earlierSales, holdGate, useSyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
 class Rollback extends Error {}
 
@@ -265,6 +265,62 @@ describe.each(engines())('sales as sets on $name', (engine) => {
     expect(r.results.map((x) => x.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'rejected', 'applied']);
     expect(r.results[4].error?.code).toBe('CONFLICT');
     expect((await w.q(`select id from public.orders where device_id = $1`, [t.deviceId])).length).toBe(5);
+  });
+
+  it('the sales of several tablets waiting at once go as one set, and leave what their pushes one after another leave', async () => {
+    const { w, ms, orderIds } = await sales(false);
+    // three tablets with two of the six sales each, numbered with their own codes (the oat
+    // milk goes below zero at the second tablet's first sale), the third one's first sale
+    // then marked ready
+    const tablets = [await w.tablet(cafe(), `G${++codes}`), await w.tablet(cafe(), `G${++codes}`), await w.tablet(cafe(), `G${++codes}`)];
+    const runs: Mutation[][] = tablets.map((t, k) =>
+      [ms[2 * k], ms[2 * k + 1]].map((m, i) => ({ ...m, id: i + 1, args: { ...(m.args as object), number: orderNumber(t.code, i + 1) } })));
+    runs[2].push({ id: 3, name: 'order.setStatus', args: { orderId: orderIds[4], status: 'ready' }, staffId: w.staff.barista, clientTime: new Date().toISOString() });
+    const all = async (tx: Tx) => {
+      const e = await effects(tx, tablets[0], orderIds);
+      const recon = [];
+      for (const t of tablets) recon.push(...(await effects(tx, t, orderIds)).recon);
+      return { ...e, recon };
+    };
+
+    // each tablet's push in turn, as app.apply_mutations applies one push alone
+    const inTurn = await rolledBack(tablets[0], async (tx) => {
+      for (const [k, t] of tablets.entries()) {
+        await enterClaims(tx, { role: 'authenticated', sub: t.deviceId, device_id: t.deviceId, staff_id: w.staff.barista });
+        const { rows } = await tx.query<{ refused: unknown[] }>(`select app.apply_mutations($1::jsonb, $2::jsonb) as refused`, [JSON.stringify(context(t)), JSON.stringify(runs[k])]);
+        expect(rows[0].refused).toEqual([]);
+      }
+      await tx.exec('reset role');
+      return all(tx);
+    });
+    expect(inTurn.recon.map((r) => `${r.kind}@${r.client_id === tablets[1].clientId ? 'second' : 'other'}:${r.mutation_id}`)).toEqual(['negative_stock@second:1']);
+    expect(inTurn.orders.map((o) => `${o.number} ${o.device_id}`).sort()).toEqual(tablets.flatMap((t) => [1, 2].map((i) => `${orderNumber(t.code, i)} ${t.deviceId}`)).sort());
+
+    // the three as one group, in one call
+    const together = await rolledBack(tablets[0], async (tx) => {
+      const { rows } = await tx.query<{ ok: boolean }>(`select app.apply_group($1::jsonb, $2::jsonb) as ok`, [
+        JSON.stringify(context(tablets[0])), JSON.stringify(tablets.map((t, k) => ({ c: context(t), ms: runs[k] }))),
+      ]);
+      expect(rows[0].ok).toBe(true);
+      await tx.exec('reset role');
+      return all(tx);
+    });
+    expect(together).toEqual(inTurn);
+
+    // and through the push path, the three waiting at the gate while it is held
+    const release = await holdGate(w, cafe());
+    const pushes = tablets.map((t, k) => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: runs[k] }, w.db));
+    await release();
+    const results = await Promise.all(pushes);
+    expect(results.map((r) => [r.lastMutationId, ...r.results.map((x) => x.status)])).toEqual([[2, 'applied', 'applied'], [2, 'applied', 'applied'], [3, 'applied', 'applied', 'applied']]);
+    expect(await asService((tx) => all(tx), w.db)).toEqual(inTurn);
+    // one transaction, and one set: every order written before any of their items
+    expect(await w.q(`select count(distinct xmin::text)::int as n from public.mutation_log where client_id = any($1::uuid[])`, [tablets.map((t) => t.clientId)])).toEqual([{ n: 1 }]);
+    const versions = async (table: string, ids: string[]) => (await w.q<{ v: string }>(`select version as v from public.${table} where id = any($1::uuid[])`, [ids])).map((r) => Number(r.v));
+    const items = ms.flatMap((m) => (m.args as { items: { id: string }[] }).items.map((i) => i.id));
+    const unchanged = orderIds.filter((id) => id !== orderIds[4]); // the one marked ready after
+    expect(Math.max(...(await versions('orders', unchanged)))).toBeLessThan(Math.min(...(await versions('order_items', items))));
+    expect(await w.q(`select status from public.orders where id = $1`, [orderIds[4]])).toEqual([{ status: 'ready' }]);
   });
 });
 

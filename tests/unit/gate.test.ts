@@ -1,8 +1,8 @@
 // The per-location gate of the push (src/server/sync/gate.ts): at most `width` inside per
 // key, the rest let in in arrival order (those that go ahead first), a failure gives its
-// place up, keys independent.
+// place up, keys independent; and the grouping gate, whose run takes the waiting ones along.
 import { describe, expect, it } from 'vitest';
-import { KeyedGate, PASSES } from '../../src/server/sync/gate.ts';
+import { GroupingGate, KeyedGate, PASSES, type Settled } from '../../src/server/sync/gate.ts';
 
 function held() {
   let release!: () => void;
@@ -102,5 +102,56 @@ describe('KeyedGate', () => {
   it('refuses a width below one or not whole', () => {
     expect(() => new KeyedGate(0)).toThrow();
     expect(() => new KeyedGate(1.5)).toThrow();
+  });
+});
+
+describe('GroupingGate', () => {
+  /** Items are [name, size]; a group holds at most 5 in size; apply holds until released and records each group. */
+  function gate(fail?: string) {
+    const groups: string[][] = [];
+    const holds: { release: () => void }[] = [];
+    const g = new GroupingGate<[string, number], string>(
+      1,
+      (group, next) => group.reduce((n, [, size]) => n + size, next[1]) <= 5,
+      async (items) => {
+        groups.push(items.map(([name]) => name));
+        const h = held();
+        holds.push(h);
+        await h.p;
+        if (items.some(([name]) => name === fail)) throw new Error(`${fail} failed`);
+        return items.map(([name]): Settled<string> => (name.startsWith('x') ? { ok: false, error: new Error(name) } : { ok: true, value: name.toUpperCase() }));
+      },
+    );
+    const next = async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      holds.shift()!.release();
+    };
+    return { g, groups, next };
+  }
+
+  it('applies the runs waiting when one’s turn comes with it, those going ahead first, as many as may join', async () => {
+    const { g, groups, next } = gate();
+    const runs = [g.run('cafe', ['a', 1]), g.run('cafe', ['b', 2]), g.run('cafe', ['c', 3]), g.run('cafe', ['d', 1], { ahead: true }), g.run('cafe', ['e', 1])];
+    await next(); // a, alone: the others came after its turn
+    await next(); // d (ahead), then b; c does not fit beside them, e does
+    await next(); // c
+    expect(await Promise.all(runs)).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(groups).toEqual([['a'], ['d', 'b', 'e'], ['c']]);
+    await new Promise((r) => setTimeout(r, 0)); // the runs taken along pass the gate after their answers
+    expect(g.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
+
+  it('answers each run of a group for itself, and fails every run of a group that throws', async () => {
+    const { g, groups, next } = gate('f');
+    const first = g.run('cafe', ['a', 1]);
+    const runs = [g.run('cafe', ['x1', 1]), g.run('cafe', ['b', 1])];
+    await next();
+    await next();
+    expect(await first).toBe('A');
+    expect(await Promise.allSettled(runs)).toMatchObject([{ status: 'rejected', reason: { message: 'x1' } }, { status: 'fulfilled', value: 'B' }]);
+    const failing = [g.run('cafe', ['f', 1]), g.run('cafe', ['g', 1])];
+    await next();
+    expect(await Promise.allSettled(failing)).toMatchObject([{ status: 'rejected', reason: { message: 'f failed' } }, { status: 'rejected', reason: { message: 'f failed' } }]);
+    expect(groups).toEqual([['a'], ['x1', 'b'], ['f', 'g']]);
   });
 });

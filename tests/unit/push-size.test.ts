@@ -1,5 +1,5 @@
 // How much one push carries (src/client/sync/engine.ts): more at a time while the server
-// answers quickly, never less than the first push's 50, never over the server's limits
+// answers quickly, never less than the first push's 10, never over the server's limits
 // (500 mutations, 1 MB of JSON counted in UTF-8 bytes, as the server counts them).
 import { describe, expect, it } from 'vitest';
 import { PUSH_BATCH, pushSizeAfter, withinPushLimit } from '../../src/client/sync/engine.ts';
@@ -10,18 +10,22 @@ const m = (id: number, args: unknown = { productId: crypto.randomUUID(), soldOut
 const body = (ms: Mutation[]) => Buffer.byteLength(JSON.stringify({ clientId: crypto.randomUUID(), schemaVersion: 1, mutations: ms }));
 
 describe('pushSizeAfter', () => {
-  it('doubles while a push comes back well within a quarter second, up to 500', () => {
-    expect(pushSizeAfter(PUSH_BATCH, 30)).toBe(100);
-    expect(pushSizeAfter(100, 55)).toBe(200);
-    expect(pushSizeAfter(200, 100)).toBe(400);
-    expect(pushSizeAfter(400, 120)).toBe(MAX_PUSH_MUTATIONS);
+  it('doubles while a push comes back well within an eighth of a second, up to 500', () => {
+    expect(PUSH_BATCH).toBe(10);
+    expect(pushSizeAfter(PUSH_BATCH, 5)).toBe(20);
+    expect(pushSizeAfter(20, 10)).toBe(40);
+    expect(pushSizeAfter(40, 20)).toBe(80);
+    expect(pushSizeAfter(80, 40)).toBe(160);
+    expect(pushSizeAfter(160, 60)).toBe(320);
+    expect(pushSizeAfter(320, 60)).toBe(MAX_PUSH_MUTATIONS);
     expect(pushSizeAfter(MAX_PUSH_MUTATIONS, 1)).toBe(MAX_PUSH_MUTATIONS);
-    expect(pushSizeAfter(PUSH_BATCH, 0)).toBe(100);
+    expect(pushSizeAfter(PUSH_BATCH, 0)).toBe(20);
   });
 
-  it('aims at a quarter second, and never goes below the first push', () => {
-    expect(pushSizeAfter(400, 500)).toBe(200);
-    expect(pushSizeAfter(200, 400)).toBe(125);
+  it('aims at 120 ms, and never goes below the first push', () => {
+    expect(pushSizeAfter(400, 500)).toBe(96);
+    expect(pushSizeAfter(200, 400)).toBe(60);
+    expect(pushSizeAfter(30, 180)).toBe(20);
     expect(pushSizeAfter(PUSH_BATCH, 400)).toBe(PUSH_BATCH);
     expect(pushSizeAfter(100, 2000)).toBe(PUSH_BATCH);
     // a short queue's last push says nothing about the server: back to the first size

@@ -47,22 +47,27 @@ export interface EngineOptions {
   pushAfterMutationMs?: number;
 }
 
-/** Mutations in the first push of a round. */
-export const PUSH_BATCH = 50;
 /**
- * How long a push should take. A push holds its location's version row from its first
- * write until it commits, and the location's other tablets' pushes wait for it; a quarter
- * of a second keeps that wait short.
+ * Mutations in the first push of a round. Few: when a café's tablets all reconnect at once,
+ * each first push waits for everything the others sent ahead of it (Little's law: twenty
+ * tablets with 50 in flight each were a 0.4 s wait whatever the server did; with 10, under
+ * 0.2 s). The server applies the pushes waiting at a location together, so small pushes
+ * no longer cost it more per sale (src/server/sync/push.ts).
  */
-const PUSH_TARGET_MS = 250;
+export const PUSH_BATCH = 10;
+/**
+ * How long a push should take. A location's pushes are applied one group after another,
+ * and the location's other tablets' pushes wait for them: an eighth of a second keeps
+ * each wait under 200 ms while twenty tablets catch up, and a lone tablet still grows
+ * its pushes to hundreds (a reconnect with 1,000 sales queued is seven pushes).
+ */
+const PUSH_TARGET_MS = 120;
 
 /**
  * How many mutations the next push of a round carries, after one of `sent` took
- * `elapsedMs` from request to answer. A tablet with a long queue and a quiet server sends
- * more at a time, up to twice as many per push and the server's limit: each push is a
- * round trip, and a reconnect with 1,000 sales queued was 20 of them. Never fewer than
- * the first push's `floor`: under a storm of tablets the answer is slow because the
- * pushes queue behind each other, and shorter pushes would only make more of them.
+ * `elapsedMs` from request to answer: as many as would take PUSH_TARGET_MS at that pace,
+ * at most twice as many as the last and the server's limit. Never fewer than the first
+ * push's `floor`: a short queue's last push says nothing about the server.
  */
 export function pushSizeAfter(sent: number, elapsedMs: number, floor = PUSH_BATCH): number {
   const fits = Math.floor((sent * PUSH_TARGET_MS) / Math.max(elapsedMs, 1));

@@ -68,3 +68,64 @@ export class KeyedGate {
     return { inside: g?.inside ?? 0, waiting: g?.waiting.length ?? 0 };
   }
 }
+
+/** One run's result, or why it failed. */
+export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * A KeyedGate whose runs take the waiting ones along (issue #3). An item waits in order as
+ * in KeyedGate; when its turn comes it is applied together with the items still waiting
+ * behind it that `joins` accepts (those going ahead first, then in arrival order), and the
+ * items taken along pass through the gate at once when their own turn comes.
+ *
+ * The push uses it for group commit: a location's pushes are applied one after another
+ * whatever we do (they all take its version row), and what each costs the database per
+ * call, whatever it carries, is then paid once per group (push.ts, applyGroup).
+ */
+export class GroupingGate<I, R> {
+  private readonly gate: KeyedGate;
+  private readonly pending = new Map<string, { item: I; ahead: boolean; taken: boolean; settle: (s: Settled<R>) => void }[]>();
+  /** Whether `next` may join `group` (whose first is the item whose turn it is). */
+  private readonly joins: (group: readonly I[], next: I) => boolean;
+  /** Applies a group; one result per item, in order. */
+  private readonly apply: (group: I[]) => Promise<Settled<R>[]>;
+
+  constructor(width: number, joins: (group: readonly I[], next: I) => boolean, apply: (group: I[]) => Promise<Settled<R>[]>) {
+    this.gate = new KeyedGate(width);
+    this.joins = joins;
+    this.apply = apply;
+  }
+
+  run(key: string, item: I, opts: { ahead?: boolean } = {}): Promise<R> {
+    let list = this.pending.get(key);
+    if (!list) this.pending.set(key, (list = []));
+    return new Promise<R>((resolve, reject) => {
+      const entry = { item, ahead: opts.ahead === true, taken: false, settle: (s: Settled<R>) => (s.ok ? resolve(s.value) : reject(s.error)) };
+      list.push(entry);
+      void this.gate.run(key, async () => {
+        if (entry.taken) return; // applied with an earlier group
+        const waiting = this.pending.get(key) ?? [];
+        const group = [entry];
+        for (const e of [...waiting.filter((e) => e.ahead), ...waiting.filter((e) => !e.ahead)]) {
+          if (e !== entry && this.joins(group.map((g) => g.item), e.item)) group.push(e);
+        }
+        for (const e of group) e.taken = true;
+        const left = waiting.filter((e) => !e.taken);
+        if (left.length) this.pending.set(key, left);
+        else this.pending.delete(key);
+        let out: Settled<R>[];
+        try {
+          out = await this.apply(group.map((e) => e.item));
+        } catch (error) {
+          out = group.map(() => ({ ok: false, error }));
+        }
+        group.forEach((e, i) => e.settle(out[i] ?? { ok: false, error: new Error('A grouped run got no result.') }));
+      }, opts);
+    });
+  }
+
+  /** How many are inside and waiting for a key, as KeyedGate.load (for tests). */
+  load(key: string): { inside: number; waiting: number } {
+    return this.gate.load(key);
+  }
+}
