@@ -109,7 +109,7 @@ export interface RawTablet {
 
 /**
  * Pushes `total` sales (ids 1…total) from one tablet over HTTP as raw requests, sized as the
- * client sizes them (50 first, then pushSizeAfter) or `fixed` each; returns each push's
+ * client sizes them (PUSH_BATCH first, then pushSizeAfter) or `fixed` each; returns each push's
  * latency and size, in order.
  */
 export async function pushSales(url: string, cat: Catalog, t: RawTablet, total: number, fixed?: number): Promise<{ ms: number; size: number }[]> {
@@ -237,7 +237,7 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     log(`  ${engine}: 500 sales with their payments acknowledged in ${ms(reconnectPaid)}`);
 
     // 3. 20 tablets at one café reconnect at once, 200 queued each, pushed over HTTP in
-    // pushes sized as the client sizes them (50 first, then pushSizeAfter) (the worst case:
+    // pushes sized as the client sizes them (PUSH_BATCH first, then pushSizeAfter) (the worst case:
     // one location's version row, which every write of the location takes in commit order).
     // Raw pushes: 20 simulated clients rebasing in this one Node process would measure this
     // process, not the server.
