@@ -256,12 +256,33 @@ describe.each(engines())('push on $name', (engine) => {
     const counted = counting(w);
     const release = await holdGate(w, w.seed.cafeLocationId);
     const req = { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(a, p, 1, 2) };
-    const pushes = [push(a, req, counted.db), push(a, req, counted.db)]; // a retry, sent before the first was answered
+    // a retry, sent before the first was answered (its client id in capitals: the same client)
+    const pushes = [push(a, req, counted.db), push(a, { ...req, clientId: a.clientId.toUpperCase() }, counted.db)];
     await release();
-    const [first, again] = await Promise.all(pushes);
+    const answers = await Promise.all(pushes);
     expect(counted.transactions).toBe(2);
-    expect(first.results.map((r) => r.status)).toEqual(['applied', 'applied']);
-    expect(again.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate']);
+    // both go into the database at once when the gate opens: either may take the client's row first
+    expect(answers.map((r) => r.results.map((x) => x.status).join()).sort()).toEqual(['applied,applied', 'duplicate,duplicate']);
     expect(await w.q(`select count(*)::int as n from public.mutation_log where client_id = $1`, [a.clientId])).toEqual([{ n: 2 }]);
+  });
+  it('checks each push of a group against the staff as the pushes before it in the group left them', async () => {
+    const w = world();
+    const p = await product();
+    const [a, b] = [await w.tablet(w.seed.cafeLocationId, 'R1'), await w.tablet(w.seed.cafeLocationId, 'R2')];
+    const staffId = crypto.randomUUID();
+    const save = (active: boolean) => ({ staffId, name: 'Temp barista', role: 'barista', active, locationIds: [w.seed.cafeLocationId] });
+    expect(await w.run(a, 'staff.save', save(true), w.staff.manager)).toMatchObject({ status: 'applied' });
+    const counted = counting(w);
+    const release = await holdGate(w, w.seed.cafeLocationId);
+    const pushes = [
+      // a manager lets the temporary barista go, and then, on another tablet, that barista marks an item sold out
+      push(a, { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: [{ id: a.nextId++, name: 'staff.save', args: save(false), staffId: w.staff.manager, clientTime: new Date().toISOString() }] }, counted.db),
+      push(b, { clientId: b.clientId, schemaVersion: SCHEMA_VERSION, mutations: [soldOut(b, 1, p, true, staffId)] }, counted.db),
+    ];
+    await release();
+    const [ra, rb] = await Promise.all(pushes);
+    expect(counted.transactions).toBe(1);
+    expect(ra.results[0].status).toBe('applied');
+    expect(rb.results[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
   });
 });

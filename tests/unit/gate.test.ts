@@ -154,4 +154,23 @@ describe('GroupingGate', () => {
     expect(await Promise.allSettled(failing)).toMatchObject([{ status: 'rejected', reason: { message: 'f failed' } }, { status: 'rejected', reason: { message: 'f failed' } }]);
     expect(groups).toEqual([['a'], ['x1', 'b'], ['f', 'g']]);
   });
+  it('settles a run whose group could not be formed, and goes on', async () => {
+    const h = held();
+    const g = new GroupingGate<string, string>(1, (_, next) => {
+      if (next === 'bad') throw new Error('cannot tell');
+      return true;
+    }, async (items) => {
+      if (items[0] === 'a') await h.p;
+      return items.map((i): Settled<string> => ({ ok: true, value: i }));
+    });
+    const runs = [g.run('cafe', 'a'), g.run('cafe', 'x'), g.run('cafe', 'bad')];
+    h.release();
+    expect(await Promise.allSettled(runs)).toMatchObject([
+      { status: 'fulfilled', value: 'a' },
+      { status: 'rejected', reason: { message: 'cannot tell' } },
+      { status: 'fulfilled', value: 'bad' },
+    ]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(g.load('cafe')).toEqual({ inside: 0, waiting: 0 });
+  });
 });

@@ -106,16 +106,23 @@ export class GroupingGate<I, R> {
         if (entry.taken) return; // applied with an earlier group
         const waiting = this.pending.get(key) ?? [];
         const group = [entry];
-        for (const e of [...waiting.filter((e) => e.ahead), ...waiting.filter((e) => !e.ahead)]) {
-          if (e !== entry && this.joins(group.map((g) => g.item), e.item)) group.push(e);
+        entry.taken = true;
+        let out: Settled<R>[] | null = null;
+        try {
+          for (const e of [...waiting.filter((e) => e.ahead), ...waiting.filter((e) => !e.ahead)]) {
+            if (!e.taken && this.joins(group.map((g) => g.item), e.item)) {
+              e.taken = true;
+              group.push(e);
+            }
+          }
+        } catch (error) {
+          out = group.map(() => ({ ok: false, error }));
         }
-        for (const e of group) e.taken = true;
         const left = waiting.filter((e) => !e.taken);
         if (left.length) this.pending.set(key, left);
         else this.pending.delete(key);
-        let out: Settled<R>[];
         try {
-          out = await this.apply(group.map((e) => e.item));
+          out ??= await this.apply(group.map((e) => e.item));
         } catch (error) {
           out = group.map(() => ({ ok: false, error }));
         }

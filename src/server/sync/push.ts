@@ -43,10 +43,11 @@ export interface PushHooks {
 
 /**
  * A push of at most this many mutations is a counter's live sales (a sale and its payment,
- * or the few taps of a rush the client sends together), not a backlog: it waits ahead of
- * the backlogs at the gate, and leads the group it is applied in.
+ * or the few taps of a rush the client sends together), not a backlog, whose pushes are
+ * of 10 or more (src/client/sync/engine.ts PUSH_BATCH): it waits ahead of the backlogs at
+ * the gate, and leads the group it is applied in.
  */
-export const LIVE_PUSH = 10;
+export const LIVE_PUSH = 5;
 
 /**
  * The most mutations a group of pushes carries (one push alone may carry more). Small
@@ -74,7 +75,8 @@ export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
     !next.hooks.beforeCommit &&
     !group[0].hooks.beforeCommit &&
     next.db === group[0].db &&
-    group.every((g) => g.req.clientId !== next.req.clientId) &&
+    // (a uuid in capitals is the same client to the database)
+    group.every((g) => g.req.clientId.toLowerCase() !== next.req.clientId.toLowerCase()) &&
     group.reduce((n, g) => n + g.req.mutations.length, next.req.mutations.length) <= GROUP_MUTATIONS,
   applyGroup,
 );
@@ -106,8 +108,10 @@ async function applyGroup(group: QueuedPush[]): Promise<Settled<PushResponse>[]>
     try {
       const applied = await applyTogether(group);
       return applied.map((a): Settled<PushResponse> => (a.gap ? { ok: false, error: gapError(a) } : { ok: true, value: a.response }));
-    } catch {
-      // applied alone below, one after another
+    } catch (err) {
+      // applied alone below, one after another; said, since a tablet that fails every group
+      // it is in (a client id of another device, retried) doubles its location's work
+      console.warn(`[tandem] a group of ${group.length} pushes failed and is applied push by push: ${(err as Error)?.message ?? err}`);
     }
   }
   const out: Settled<PushResponse>[] = [];
@@ -167,9 +171,12 @@ async function applyTogether(group: QueuedPush[]): Promise<Applied[]> {
     const out = (await applyAsOne(tx, group, heads)) ?? [];
     if (!out.length) {
       for (const p of group) {
+        // its staff members' roles read again, after the pushes before it (one of them may
+        // have changed a role), as when it comes alone; the client's row is already ours
         const firstStaff = p.req.mutations[0]?.staffId ?? null;
-        await enterClaims(tx, withStaff(deviceClaims(p.device), firstStaff));
-        out.push(await applyMutations(tx, p.device, p.req, heads.get(p)!, firstStaff));
+        const head = p === group[0] ? heads.get(p)! : await claimClient(tx, p.device, p.req, claimsStatement(withStaff(deviceClaims(p.device), firstStaff)));
+        if (p === group[0]) await enterClaims(tx, withStaff(deviceClaims(p.device), firstStaff));
+        out.push(await applyMutations(tx, p.device, p.req, head, firstStaff));
       }
     }
     // 7. as in applyPush, each under its own device's claims
@@ -459,7 +466,7 @@ function finish(device: DeviceIdentity, clientId: string, batch: Batch, last: nu
        select $3::uuid, x.kind, left(x.summary, 500), x.details, $2::uuid, x.staff_id, $1::uuid, x.mutation_id
        from jsonb_to_recordset($5::jsonb) as x(kind text, summary text, details jsonb, staff_id uuid, mutation_id bigint)
      )
-     update public.sync_clients set last_mutation_id = $6::bigint where id = $1::uuid`,
+     update public.sync_clients set last_mutation_id = greatest(last_mutation_id, $6::bigint) where id = $1::uuid`,
     params: [clientId, device.deviceId, device.locationId, JSON.stringify(batch.logs), JSON.stringify(batch.recons), last],
   };
 }
