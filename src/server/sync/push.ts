@@ -199,20 +199,10 @@ async function applyAsOne(tx: Tx, group: QueuedPush[], heads: Map<QueuedPush, He
   const planned: (Applied & { batch: Batch; last: number })[] = [];
   for (const p of group) {
     const head = heads.get(p)!;
-    let last = head.last;
-    let gap: Applied['gap'] = null;
+    const at = { last: head.last, gap: null as Applied['gap'] };
     const batch: Batch = { roles: head.roles, claimedStaff: p.req.mutations[0]?.staffId ?? null, savepoint: false, logs: [], recons: [], run: [] };
     const results: MutationResult[] = [];
-    for (const m of p.req.mutations) {
-      if (m.id <= last) {
-        results.push({ id: m.id, status: 'duplicate' });
-        continue;
-      }
-      if (m.id > last + 1) {
-        gap = { expected: last + 1, lastMutationId: last };
-        break;
-      }
-      last = m.id;
+    for (const m of fresh(p.req, at, results)) {
       const checked = check(batch, m);
       if ('status' in checked) {
         results.push(checked);
@@ -222,7 +212,7 @@ async function applyAsOne(tx: Tx, group: QueuedPush[], heads: Map<QueuedPush, He
       batch.run.push({ m, args: checked.args, slot: results.length });
       results.push({ id: m.id, status: 'applied' });
     }
-    planned.push({ response: { lastMutationId: last, results }, gap, batch, last });
+    planned.push({ response: { lastMutationId: at.last, results }, gap: at.gap, batch, last: at.last });
   }
   const runs = group
     .map((p, i) => ({ c: runContext(p.device, heads.get(p)!.code, p.req.clientId), ms: planned[i].batch.run.map(({ m, args }) => runMutation(m, args)) }))
@@ -244,27 +234,36 @@ async function applyAsOne(tx: Tx, group: QueuedPush[], heads: Map<QueuedPush, He
 /** Steps 2-6 for one push, its client's row locked and the claims its first mutation's staff member's. */
 async function applyMutations(tx: Tx, device: DeviceIdentity, req: PushRequest, head: Head, firstStaff: string | null): Promise<Applied & { batch: Batch; last: number }> {
   const claims = deviceClaims(device);
-  let last = head.last;
-  let gap: Applied['gap'] = null;
+  const at = { last: head.last, gap: null as Applied['gap'] };
   const batch: Batch = { roles: head.roles, claimedStaff: firstStaff, savepoint: false, logs: [], recons: [], run: [] };
   const results: MutationResult[] = [];
+  for (const m of fresh(req, at, results)) {
+    // 4-6. Check args and staff, run the server mutator, log it: all or nothing.
+    await applyOne(tx, batch, claims, device, head.code, req.clientId, m, results);
+  }
+  await flushRun(tx, batch, claims, device, head.code, req.clientId, results);
+  return { response: { lastMutationId: at.last, results }, gap: at.gap, batch, last: at.last };
+}
+
+/**
+ * Steps 2-3: the push's mutations past the client's last id, in order, until a gap, each
+ * raising `at.last`; the duplicates before them are answered on the way.
+ */
+function* fresh(req: PushRequest, at: { last: number; gap: Applied['gap'] }, results: MutationResult[]): Generator<Mutation> {
   for (const m of req.mutations) {
     // 2. An id at or below last was applied before: skip it.
-    if (m.id <= last) {
+    if (m.id <= at.last) {
       results.push({ id: m.id, status: 'duplicate' });
       continue;
     }
     // 3. An id past last + 1 means the client skipped one: stop here.
-    if (m.id > last + 1) {
-      gap = { expected: last + 1, lastMutationId: last };
-      break;
+    if (m.id > at.last + 1) {
+      at.gap = { expected: at.last + 1, lastMutationId: at.last };
+      return;
     }
-    // 4-6. Check args and staff, run the server mutator, log it: all or nothing.
-    await applyOne(tx, batch, claims, device, head.code, req.clientId, m, results);
-    last = m.id;
+    at.last = m.id;
+    yield m;
   }
-  await flushRun(tx, batch, claims, device, head.code, req.clientId, results);
-  return { response: { lastMutationId: last, results }, gap, batch, last };
 }
 
 interface Head {
