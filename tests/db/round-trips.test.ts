@@ -17,7 +17,7 @@ import { orderNumber } from '../../src/shared/domain/money.ts';
 import { SCHEMA_VERSION } from '../../src/shared/sync/protocol.ts';
 import { openDbLink, type DbLink } from '../fixtures/db-link.ts';
 import { createPostgresDatabase, engines, migratedDb, testDatabaseUrl } from '../fixtures/engines.ts';
-import { makeSyncWorld, type SyncWorld } from '../fixtures/sync-world.ts';
+import { holdGate, makeSyncWorld, type SyncWorld, type Tablet } from '../fixtures/sync-world.ts';
 
 class Rollback extends Error {}
 
@@ -192,6 +192,28 @@ describe.runIf(Boolean(testDatabaseUrl()))('round trips of a tablet’s requests
     expect(log[1].args.note).toBe(note);
     expect((await w.q<{ last: number }>(`select last_mutation_id as last from public.sync_clients where id = $1`, [t.clientId]))[0].last).toBe(4);
     expect((await w.q<{ note: string }>(`select note from public.orders where number = $1`, [orderNumber(t.code, 2)]))[0].note).toBe(note);
+  });
+
+  it('applies the sales of three tablets waiting together in four round trips', async () => {
+    const tablets = [await w.tablet(w.seed.cafeLocationId, 'G1'), await w.tablet(w.seed.cafeLocationId, 'G2'), await w.tablet(w.seed.cafeLocationId, 'G3')];
+    const [p] = await w.q<{ id: string; price_cents: number }>(`select id, price_cents from public.products where location_id = $1 and not deleted and active order by name limit 1`, [w.seed.cafeLocationId]);
+    const sales = (t: Tablet) => [1, 2].map((id) => ({
+      id,
+      name: 'order.create',
+      args: { orderId: crypto.randomUUID(), number: orderNumber(t.code, id), items: [{ id: crypto.randomUUID(), productId: p.id, quantity: 1, unitPriceCents: p.price_cents, modifierIds: [] }] },
+      staffId: w.staff.barista,
+      clientTime: new Date().toISOString(),
+    }));
+    const release = await holdGate(w, w.seed.cafeLocationId);
+    const { out, trips: n } = await trips(async () => {
+      const pushes = tablets.map((t) => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: sales(t) }, db));
+      await release();
+      return Promise.all(pushes);
+    });
+    expect(out.map((r) => r.lastMutationId)).toEqual([2, 2, 2]);
+    // the two held pushes' commits; then BEGIN, the three clients' rows, the claims with the
+    // one call of the sale set, and the three logs and last ids with COMMIT
+    expect(n).toBe(2 + 4);
   });
 
   it('pulls nothing new in five round trips, and its contact and queue report are committed', async () => {

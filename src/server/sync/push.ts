@@ -166,8 +166,7 @@ async function applyTogether(group: QueuedPush[]): Promise<Applied[]> {
   const byClient = [...group].sort((a, b) => (a.req.clientId < b.req.clientId ? -1 : 1));
   return d.transaction(async (tx) => {
     // 1. Lock the clients' rows, each under its device's claims, before any write.
-    const heads = new Map<QueuedPush, Head>();
-    for (const p of byClient) heads.set(p, await claimClient(tx, p.device, p.req, claimsStatement(deviceClaims(p.device))));
+    const heads = await claimClients(tx, byClient);
     const out = (await applyAsOne(tx, group, heads)) ?? [];
     if (!out.length) {
       for (const p of group) {
@@ -222,9 +221,11 @@ async function applyAsOne(tx: Tx, group: QueuedPush[], heads: Map<QueuedPush, He
   // security asks that the device work there, which every device of the group does)
   const lead = group.find((_, i) => planned[i].batch.run.length)!;
   const staff = planned[group.indexOf(lead)].batch.run[0].m.staffId;
-  await enterClaims(tx, withStaff(deviceClaims(lead.device), staff));
-  const { rows } = await tx.query<{ ok: boolean }>(`select app.apply_group($1::jsonb, $2::jsonb) as ok`, [JSON.stringify(runs[0].c), JSON.stringify(runs)]);
-  if (!rows[0].ok) return null;
+  const [, [{ ok }]] = await tx.queryAll<{ ok: boolean }>([
+    claimsStatement(withStaff(deviceClaims(lead.device), staff)),
+    { sql: `select app.apply_group($1::jsonb, $2::jsonb) as ok`, params: [JSON.stringify(runs[0].c), JSON.stringify(runs)] },
+  ]);
+  if (!ok) return null;
   for (const a of planned) {
     for (const { m } of a.batch.run) a.batch.logs.push(logEntry(m, m.staffId, 'applied', null));
   }
@@ -278,27 +279,42 @@ interface Head {
  * push, as before; a mutation in the batch that changes a role takes effect next push.
  */
 async function claimClient(tx: Tx, device: DeviceIdentity, req: PushRequest, claims?: Statement): Promise<Head> {
-  const staffIds = [...new Set(req.mutations.map((m) => m.staffId))];
-  const statement = {
+  const statement = clientStatement(device, req);
+  let row: ClientRow;
+  try {
+    // with the device's claims in the same round trip when they are not set yet
+    row = claims ? (await tx.queryAll<ClientRow>([claims, statement]))[1][0] : (await tx.query<ClientRow>(statement.sql, statement.params)).rows[0];
+  } catch (err) {
+    if (sqlState(err) === '42501') throw new AppError('FORBIDDEN', 'This client id belongs to another device. Reset this tablet’s local data to start a new client.');
+    throw err;
+  }
+  return headOf(req, row);
+}
+
+/** Every client's row of a group, each under its device's claims, in one round trip (any refusal fails the group: applyGroup). */
+async function claimClients(tx: Tx, pushes: QueuedPush[]): Promise<Map<QueuedPush, Head>> {
+  const rows = await tx.queryAll<ClientRow>(pushes.flatMap((p) => [claimsStatement(deviceClaims(p.device)), clientStatement(p.device, p.req)]));
+  return new Map(pushes.map((p, i) => [p, headOf(p.req, rows[2 * i + 1][0])]));
+}
+
+type ClientRow = { last: number; code: string | null; roles: Record<string, string> | null };
+const staffOf = (req: PushRequest) => [...new Set(req.mutations.map((m) => m.staffId))];
+
+function clientStatement(device: DeviceIdentity, req: PushRequest): Statement {
+  return {
     sql: `select app.claim_sync_client($1, $2) as last,
               (select code from public.devices where id = $3) as code,
               (select jsonb_object_agg(s.id, s.role) from public.staff s
                join public.staff_locations sl on sl.staff_id = s.id and sl.location_id = $4 and not sl.deleted
                where s.id = any($5::uuid[]) and s.active and not s.deleted) as roles`,
     // the staff ids as an array literal: they are uuids (the push's schema), and it can travel inlined
-    params: [req.clientId, req.schemaVersion, device.deviceId, device.locationId, `{${staffIds.join(',')}}`],
+    params: [req.clientId, req.schemaVersion, device.deviceId, device.locationId, `{${staffOf(req).join(',')}}`],
   };
-  let row: { last: number; code: string | null; roles: Record<string, string> | null };
-  try {
-    // with the device's claims in the same round trip when they are not set yet (a group's pushes)
-    row = claims ? (await tx.queryAll<typeof row>([claims, statement]))[1][0] : (await tx.query<typeof row>(statement.sql, statement.params)).rows[0];
-  } catch (err) {
-    if (sqlState(err) === '42501') throw new AppError('FORBIDDEN', 'This client id belongs to another device. Reset this tablet’s local data to start a new client.');
-    throw err;
-  }
+}
+
+function headOf(req: PushRequest, row: ClientRow): Head {
   if (!row.code) throw new AppError('UNAUTHENTICATED', 'This device was revoked. Ask a manager to register it again.');
-  const roles = new Map<string, string | null>(staffIds.map((id) => [id, row.roles?.[id] ?? null]));
-  return { last: row.last, code: row.code, roles };
+  return { last: row.last, code: row.code, roles: new Map(staffOf(req).map((id) => [id, row.roles?.[id] ?? null])) };
 }
 
 /** Per-request state: round trips saved across the mutations of one push. */
