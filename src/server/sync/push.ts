@@ -163,18 +163,19 @@ async function applyPush({ device, req, db, hooks }: QueuedPush): Promise<PushRe
 /** Several pushes of one location (different clients) in one transaction: applyGroup. */
 async function applyTogether(group: QueuedPush[]): Promise<Applied[]> {
   const d = group[0].db ?? (await getDb());
-  const byClient = [...group].sort((a, b) => (a.req.clientId < b.req.clientId ? -1 : 1));
+  const id = (p: QueuedPush) => p.req.clientId.toLowerCase(); // the database's order of the same uuids
+  const byClient = [...group].sort((a, b) => (id(a) < id(b) ? -1 : 1));
   return d.transaction(async (tx) => {
     // 1. Lock the clients' rows, each under its device's claims, before any write.
     const heads = await claimClients(tx, byClient);
     const out = (await applyAsOne(tx, group, heads)) ?? [];
     if (!out.length) {
       for (const p of group) {
-        // its staff members' roles read again, after the pushes before it (one of them may
-        // have changed a role), as when it comes alone; the client's row is already ours
+        // under its own claims, its staff members' roles read again after the pushes before
+        // it (one of them may have changed a role), as when it comes alone; the client's row
+        // is already ours
         const firstStaff = p.req.mutations[0]?.staffId ?? null;
-        const head = p === group[0] ? heads.get(p)! : await claimClient(tx, p.device, p.req, claimsStatement(withStaff(deviceClaims(p.device), firstStaff)));
-        if (p === group[0]) await enterClaims(tx, withStaff(deviceClaims(p.device), firstStaff));
+        const head = await claimClient(tx, p.device, p.req, claimsStatement(withStaff(deviceClaims(p.device), firstStaff)));
         out.push(await applyMutations(tx, p.device, p.req, head, firstStaff));
       }
     }
