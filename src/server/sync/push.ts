@@ -191,9 +191,10 @@ async function applyTogether(group: QueuedPush[]): Promise<Applied[]> {
 /**
  * Steps 2-6 for a group whose pushes hold only order mutations (a storm's sales, with their
  * payments): every push checked as applyMutations checks it, then all of their runs in one
- * call of app.apply_group, so that the database's work per call is done once for the group
- * (20261127000100_group_sales.sql). Null, with nothing written, when a push holds anything
- * else or the call would refuse or flag something: each push is then applied in turn.
+ * call of app.apply_group, which applies them as app.apply_mutations applies one push's
+ * run, so that the database's work per call is done once for the group (20261127000100,
+ * 20261127000200). Null, with nothing written, when a push holds anything else or the call
+ * would refuse or flag something: each push is then applied in turn.
  */
 async function applyAsOne(tx: Tx, group: QueuedPush[], heads: Map<QueuedPush, Head>): Promise<(Applied & { batch: Batch; last: number })[] | null> {
   const planned: (Applied & { batch: Batch; last: number })[] = [];
