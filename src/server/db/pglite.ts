@@ -1,7 +1,9 @@
 // Embedded mode: PGlite (Postgres in WASM) in this process, files under DATA_DIR.
 // PGlite has one connection, so its transaction() queues callers; that is the
 // embedded mode's concurrency model and it is enough for one shop's tablets.
+import fs from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { abortedCommit, deferringTx, inlineParams, oneQuery, SEPARATOR } from './statements.ts';
 import type { Db, Statement, Tx } from './types.ts';
 
@@ -10,8 +12,44 @@ const parsers = {
   [types.NUMERIC]: (v: string) => Number(v),
 };
 
+/**
+ * PGlite's files, made durable. PGlite starts Postgres with fsync off (`-F`), and its Node
+ * file system (Emscripten's NODEFS) has no fsync at all: a commit it reported was only in
+ * the operating system's cache, so a power cut at the café could take back sales the server
+ * had acknowledged, which the tablets had then dropped from their queues, and could corrupt
+ * the database (its checkpoints flushed nothing either). Here Postgres runs with fsync on
+ * and `wal_sync_method = fsync` (Emscripten's fdatasync does nothing; its fsync calls the
+ * file system's), and the file system's fsync is Node's: every commit is on the disk before
+ * the push is answered, and a checkpoint's pages are before the WAL that covers them goes.
+ * tests/db/pglite-durable.test.ts checks both.
+ */
+class DurableNodeFS extends NodeFS {
+  override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]) {
+    const out = await super.init(pg, opts);
+    const makeDurable = (mod: { NODEFS: unknown }) => {
+      const nodefs = mod.NODEFS as { stream_ops: Record<string, unknown>; tryFSOperation<T>(f: () => T): T };
+      nodefs.stream_ops.fsync = (stream: { nfd: number }) => {
+        nodefs.tryFSOperation(() => fs.fsyncSync(stream.nfd));
+        return 0;
+      };
+    };
+    out.emscriptenOpts.preRun = [makeDurable, ...(out.emscriptenOpts.preRun ?? [])] as typeof out.emscriptenOpts.preRun;
+    return out;
+  }
+}
+
+/** PGlite's own start parameters without `-F` (fsync off), and the WAL synced through fsync(). */
+export const DURABLE_START_PARAMS: string[] = [
+  ...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams.filter((p) => p !== '-F'),
+  '-c',
+  'fsync=on',
+  '-c',
+  'wal_sync_method=fsync',
+];
+
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const pg = dataDir ? await PGlite.create(dataDir, { parsers }) : await PGlite.create({ parsers });
+  // in memory (tests, `memory://`) there is no disk to be durable on
+  const pg = dataDir ? await PGlite.create({ fs: new DurableNodeFS(dataDir), parsers, startParams: DURABLE_START_PARAMS }) : await PGlite.create({ parsers });
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Omit<Tx, 'atCommit'> => ({
     async query(sql, params) {
       const r = await q.query(sql, params as unknown[]);
