@@ -1,4 +1,5 @@
-// What the 20-tablet storm of `npm run bench` spends its time on (issue #3), on PostgreSQL:
+// What the 20-tablet storm of `npm run bench` spends its time on (issue #3), on PostgreSQL
+// (or embedded, STORM_ENGINE=pglite):
 //
 //   npm run build && npx node tests/bench/storm-anatomy.ts
 //
@@ -101,8 +102,12 @@ function cpuByPid(serverPid: number | undefined): Map<string, { name: string; ms
 }
 
 for (const w of WITHOUT) if (!REMOVE[w]) throw new Error(`STORM_WITHOUT: unknown "${w}" (known: ${Object.keys(REMOVE).join(', ')})`);
-const link = await benchPostgres(); // DB_DELAY_MS: see benchPostgres
-const app = await startAppServer('postgres');
+// STORM_ENGINE=pglite runs the storm on the embedded engine (PGlite in the app server's
+// process) instead; DB_DELAY_MS is PostgreSQL's only.
+const ENGINE = process.env.STORM_ENGINE === 'pglite' ? 'pglite' : 'postgres';
+if (ENGINE === 'pglite' && process.env.DB_DELAY_MS) throw new Error('DB_DELAY_MS needs STORM_ENGINE=postgres');
+const link = ENGINE === 'postgres' ? await benchPostgres() : null; // DB_DELAY_MS: see benchPostgres
+const app = await startAppServer(ENGINE);
 // Interrupted, the throwaway database (perhaps without its locks and checks) goes too.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.destroy().finally(() => process.exit(130)));
 try {
@@ -149,7 +154,7 @@ try {
   const first = pushes.map((p) => p[0].ms);
   const sizes = pushes.flat().map((p) => p.size);
   const sales = TABLETS * PER;
-  console.log(`without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
+  console.log(`engine: ${ENGINE}; without: ${[...WITHOUT].join(', ') || 'nothing (the product as it is)'}`);
   console.log(`${TABLETS} tablets × ${PER} sales, ${BATCH ? `pushes of ${BATCH}` : 'pushes sized as the client sizes them'} (${sizes.length} pushes, ${Math.min(...sizes)}–${Math.max(...sizes)} each): ${total.toFixed(0)} ms in all (${(sales / (total / 1000)).toFixed(0)} sales/s)`);
   console.log(`push latency p50 ${pct(all, 50).toFixed(0)} ms, p99 ${pct(all, 99).toFixed(0)} ms; the first wave (all at once) worst ${Math.max(...first).toFixed(0)} ms`);
   console.log(`first wave: ${first.map((x) => x.toFixed(0)).sort((a, b) => +a - +b).join(" ")}`);
