@@ -230,7 +230,7 @@ describe.each(engines())('push on $name', (engine) => {
     expect(await w.q(`select device_id, mutation_id from public.reconciliation_items where client_id = $1`, [b.clientId])).toEqual([{ device_id: b.deviceId, mutation_id: 2 }]);
   });
 
-  it('applies each push of a group alone when one of them fails the group (a client id of another device)', async () => {
+  it('applies each push of a group alone when one of them fails the group (a client id of another device), and keeps that client out of groups after', async () => {
     const w = world();
     const p = await product();
     const [a, c] = [await w.tablet(w.seed.cafeLocationId, 'F1'), await w.tablet(w.seed.cafeLocationId, 'F3')];
@@ -247,6 +247,18 @@ describe.each(engines())('push on $name', (engine) => {
     expect([ra, rc]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 2 } }, { status: 'fulfilled', value: { lastMutationId: 2 } }]);
     expect(await transactionsOf([a.clientId, c.clientId])).toBe(2);
     expect(await w.q(`select count(*)::int as n from public.mutation_log where device_id = $1`, [b.deviceId])).toEqual([{ n: 0 }]);
+
+    // the same three again (the refused tablet retrying): it is kept out of the group, and
+    // the others go together
+    counted.transactions = 0;
+    const release2 = await holdGate(w, w.seed.cafeLocationId);
+    const again = [a, b, c].map((t, i) => push(t, { clientId: i === 1 ? t.clientId.toUpperCase() : t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 3, 2) }, counted.db));
+    await release2();
+    const [ra2, rb2, rc2] = await Promise.allSettled(again);
+    expect(counted.transactions).toBe(2); // a and c together, b alone
+    expect(rb2).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
+    expect([ra2, rc2]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 4 } }, { status: 'fulfilled', value: { lastMutationId: 4 } }]);
+    expect(await transactionsOf([a.clientId, c.clientId])).toBe(3);
   });
 
   it('never puts two pushes of one client in a group: the second finds the first’s mutations applied', async () => {

@@ -72,6 +72,8 @@ interface QueuedPush {
 export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
   2,
   (group, next) =>
+    !failedAlone(next.req.clientId) &&
+    !failedAlone(group[0].req.clientId) &&
     !next.hooks.beforeCommit &&
     !group[0].hooks.beforeCommit &&
     next.db === group[0].db &&
@@ -80,6 +82,30 @@ export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
     group.reduce((n, g) => n + g.req.mutations.length, next.req.mutations.length) <= GROUP_MUTATIONS,
   applyGroup,
 );
+
+/**
+ * How long a client whose push was refused on its own (a client id of another device, 403;
+ * a device revoked, 401) is kept out of groups. Such a push fails every group it joins, and
+ * each failed group is applied again push by push: a tablet retrying it would double its
+ * location's work. Kept apart, it costs only its own transaction. (A gap or a passing
+ * failure says nothing of the next push, and does not count.)
+ */
+export const APART_MS = 60_000;
+const apart = new Map<string, number>();
+
+function failedAlone(clientId: string): boolean {
+  const until = apart.get(clientId.toLowerCase());
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  apart.delete(clientId.toLowerCase());
+  return false;
+}
+
+function keepApart(clientId: string) {
+  const now = Date.now();
+  if (apart.size >= 1000) for (const [id, until] of apart) if (until <= now) apart.delete(id);
+  apart.set(clientId.toLowerCase(), now + APART_MS);
+}
 
 export function push(device: DeviceIdentity, req: PushRequest, db?: Db, hooks: PushHooks = {}): Promise<PushResponse> {
   return locationGate.run(device.locationId, { device, req, db, hooks }, { ahead: req.mutations.length <= LIVE_PUSH });
@@ -109,13 +135,17 @@ async function applyGroup(group: QueuedPush[]): Promise<Settled<PushResponse>[]>
       const applied = await applyTogether(group);
       return applied.map((a): Settled<PushResponse> => (a.gap ? { ok: false, error: gapError(a) } : { ok: true, value: a.response }));
     } catch (err) {
-      // applied alone below, one after another; said, since a tablet that fails every group
-      // it is in (a client id of another device, retried) doubles its location's work
+      // applied alone below, one after another; a push that fails alone is then kept out of
+      // groups for a while (APART_MS)
       console.warn(`[tandem] a group of ${group.length} pushes failed and is applied push by push: ${(err as Error)?.message ?? err}`);
     }
   }
   const out: Settled<PushResponse>[] = [];
-  for (const p of group) out.push(await settle(applyPush(p)));
+  for (const p of group) {
+    const s = await settle(applyPush(p));
+    if (!s.ok && s.error instanceof AppError && (s.error.code === 'FORBIDDEN' || s.error.code === 'UNAUTHENTICATED')) keepApart(p.req.clientId);
+    out.push(s);
+  }
   return out;
 }
 
