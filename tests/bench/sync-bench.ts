@@ -159,6 +159,9 @@ export function liveCounter(url: string, cat: Catalog, t: RawTablet, everyMs = 1
   };
 }
 
+/** The most tablets the README advises for one embedded server (storm figure 3b). */
+export const EMBEDDED_FLEET = 8;
+
 export async function benchEngine(engine: EngineName, log: (s: string) => void): Promise<Figure[]> {
   const figures: Figure[] = [];
   const app = await startAppServer(engine);
@@ -263,6 +266,19 @@ export async function benchEngine(engine: EngineName, log: (s: string) => void):
     const quietLat = await quiet.stop();
     figures.push({ engine, what: `a counter selling during the storm (${liveLat.length} sales, one per push): p50 / p99`, value: `${ms(pct(liveLat, 50))} / ${ms(pct(liveLat, 99))}`, baseline: `${ms(pct(quietLat, 50))} p50 with no storm`, ratio: (pct(liveLat, 99) / pct(quietLat, 50)).toFixed(1) });
     log(`  ${engine}: storm total ${ms(storm)}, p99 ${ms(pct(latencies, 99))}; a live sale meanwhile p99 ${ms(pct(liveLat, 99))}`);
+
+    // 3b. Embedded: the storm at the size of shop the embedded mode is for (EMBEDDED_FLEET
+    // tablets; beyond that, the README says to connect a PostgreSQL server).
+    if (engine === 'pglite') {
+      const small: RawTablet[] = [];
+      for (let i = 0; i < EMBEDDED_FLEET; i++) small.push(await rawTablet(app, manager, `Small storm ${i}`));
+      t0 = performance.now();
+      const smallPushes = (await Promise.all(small.map((f) => pushSales(app.url, cat, f, 200)))).flat();
+      const smallStorm = performance.now() - t0;
+      const smallLat = smallPushes.map((p) => p.ms);
+      figures.push({ engine, what: `${EMBEDDED_FLEET} tablets × 200 at once (${smallPushes.length} pushes, total ${(smallStorm / 1000).toFixed(1)} s): push p50 / p99`, value: `${ms(pct(smallLat, 50))} / ${ms(pct(smallLat, 99))}`, baseline: `${ms(pct(soloLat, 50))} one tablet alone`, ratio: (pct(smallLat, 99) / pct(soloLat, 50)).toFixed(1) });
+      log(`  ${engine}: ${EMBEDDED_FLEET}-tablet storm total ${ms(smallStorm)}, p99 ${ms(pct(smallLat, 99))}`);
+    }
 
     // 4. Poke-to-pull: tablet A pushes; tablet B, listening, pulls and holds the row.
     const a = await registerTablet(app, manager, 'Poke A');
