@@ -207,15 +207,15 @@ describe.each(engines())('push on $name', (engine) => {
     const [a, b, c, d] = [await w.tablet(w.seed.cafeLocationId, 'T1'), await w.tablet(w.seed.cafeLocationId, 'T2'), await w.tablet(w.seed.cafeLocationId, 'T3'), await w.tablet(w.seed.cafeLocationId, 'T4')];
     const counted = counting(w);
     const release = await holdGate(w, w.seed.cafeLocationId);
-    const pushes = [
+    const pushes = Promise.allSettled([
       push(a, { clientId: a.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(a, p, 1, 2) }, counted.db),
       push(b, { clientId: b.clientId, schemaVersion: SCHEMA_VERSION, mutations: [...soldOuts(b, p, 1, 1), { ...soldOut(b, 2, p), name: 'order.teleport' }] }, counted.db),
       push(c, { clientId: c.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(c, p, 1, 3) }, counted.db),
       push(d, { clientId: d.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(d, p, 2, 1) }, counted.db), // skipped its first
-    ];
+    ]);
     expect(locationGate.load(w.seed.cafeLocationId)).toEqual({ inside: 2, waiting: 4 });
     await release();
-    const [ra, rb, rc, rd] = await Promise.allSettled(pushes);
+    const [ra, rb, rc, rd] = await pushes;
     expect(counted.transactions).toBe(1);
     expect(ra).toMatchObject({ status: 'fulfilled', value: { lastMutationId: 2, results: [{ status: 'applied' }, { status: 'applied' }] } });
     expect(rb).toMatchObject({ status: 'fulfilled', value: { lastMutationId: 2, results: [{ status: 'applied' }, { status: 'rejected', error: { code: 'VALIDATION_FAILED' } }] } });
@@ -239,9 +239,10 @@ describe.each(engines())('push on $name', (engine) => {
     const b = { ...(await w.tablet(w.seed.cafeLocationId, 'F2')), clientId: w.cafe.clientId };
     const counted = counting(w);
     const release = await holdGate(w, w.seed.cafeLocationId);
-    const pushes = [a, b, c].map((t) => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 1, 2) }, counted.db));
+    // settled from the start: a refusal may come before the gate's holders are through
+    const pushes = Promise.allSettled([a, b, c].map((t) => push(t, { clientId: t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 1, 2) }, counted.db)));
     await release();
-    const [ra, rb, rc] = await Promise.allSettled(pushes);
+    const [ra, rb, rc] = await pushes;
     expect(counted.transactions).toBe(4); // the group, rolled back, then each alone
     expect(rb).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
     expect([ra, rc]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 2 } }, { status: 'fulfilled', value: { lastMutationId: 2 } }]);
@@ -252,9 +253,9 @@ describe.each(engines())('push on $name', (engine) => {
     // the others go together
     counted.transactions = 0;
     const release2 = await holdGate(w, w.seed.cafeLocationId);
-    const again = [a, b, c].map((t, i) => push(t, { clientId: i === 1 ? t.clientId.toUpperCase() : t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 3, 2) }, counted.db));
+    const again = Promise.allSettled([a, b, c].map((t, i) => push(t, { clientId: i === 1 ? t.clientId.toUpperCase() : t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 3, 2) }, counted.db)));
     await release2();
-    const [ra2, rb2, rc2] = await Promise.allSettled(again);
+    const [ra2, rb2, rc2] = await again;
     expect(counted.transactions).toBe(2); // a and c together, b alone
     expect(rb2).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
     expect([ra2, rc2]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 4 } }, { status: 'fulfilled', value: { lastMutationId: 4 } }]);
