@@ -14,16 +14,27 @@ let dir: string;
 let db: Db;
 let synced: string[];
 
+/** Records the path of every file fsynced from now on (Linux: through /proc/self/fd). */
+function watchFsyncs() {
+  synced = [];
+  const real = fs.fsyncSync;
+  vi.spyOn(fs, 'fsyncSync').mockImplementation((fd) => {
+    let p = `fd ${fd}`;
+    try {
+      p = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      /* not Linux: the assertions below fail rather than the fsync */
+    }
+    synced.push(p);
+    return real(fd);
+  });
+}
+
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-durable-'));
   db = await openPglite(path.join(dir, 'pglite'));
   await db.exec('create table sale (id int primary key, cents int not null)');
-  synced = [];
-  const real = fs.fsyncSync;
-  vi.spyOn(fs, 'fsyncSync').mockImplementation((fd) => {
-    synced.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
-    return real(fd);
-  });
+  watchFsyncs();
 });
 
 afterEach(async () => {
@@ -62,13 +73,32 @@ it('syncs the data files at a checkpoint, before the WAL that covers them may go
   expect(synced.some((p) => p.endsWith(`${path.sep}global${path.sep}pg_control`))).toBe(true);
 });
 
-it('in memory (no data directory) there is nothing to sync', async () => {
-  const mem = await openPglite();
+it('syncs a new database’s files once made (PGlite unpacks them from an initdb made in memory)', async () => {
+  const data = path.join(dir, 'new');
+  const made = await openPglite(data);
   try {
-    await mem.exec('create table t (id int)');
-    await mem.transaction(async (tx) => void (await tx.query('insert into t values (1)')));
-    expect(synced.filter((p) => !p.startsWith(dir))).toEqual([]);
+    const files: string[] = [];
+    const walk = (d: string) => {
+      files.push(d);
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else if (e.isFile()) files.push(path.join(d, e.name));
+      }
+    };
+    walk(data);
+    const done = new Set(synced);
+    expect(files.filter((f) => !done.has(f))).toEqual([]);
+    expect(done.has(path.join(data, 'PG_VERSION'))).toBe(true);
+    expect(done.has(dir)).toBe(true); // the directory that holds the new one's entry
+    synced = [];
   } finally {
-    await mem.close();
+    await made.close();
+  }
+  // opened again, it is not made: nothing is synced but what PostgreSQL syncs itself
+  const again = await openPglite(data);
+  try {
+    expect(synced.filter((p) => p.endsWith(`${path.sep}PG_VERSION`))).toEqual([]);
+  } finally {
+    await again.close();
   }
 });

@@ -2,6 +2,7 @@
 // PGlite has one connection, so its transaction() queues callers; that is the
 // embedded mode's concurrency model and it is enough for one shop's tablets.
 import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { abortedCommit, deferringTx, inlineParams, oneQuery, SEPARATOR } from './statements.ts';
@@ -21,7 +22,9 @@ const parsers = {
  * and `wal_sync_method = fsync` (Emscripten's fdatasync does nothing; its fsync calls the
  * file system's), and the file system's fsync is Node's: every commit is on the disk before
  * the push is answered, and a checkpoint's pages are before the WAL that covers them goes.
- * tests/db/pglite-durable.test.ts checks both.
+ * A new database's files, which PGlite unpacks from an initdb made in memory, are synced
+ * once made (syncTree). Checkpoints come from the embedded maintenance pass
+ * (maintenance.ts checkpointIfDue). tests/db/pglite-durable.test.ts checks all three.
  */
 class DurableNodeFS extends NodeFS {
   override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]) {
@@ -47,9 +50,37 @@ export const DURABLE_START_PARAMS: string[] = [
   'wal_sync_method=fsync',
 ];
 
+/**
+ * fsync every file and directory under `dir`, deepest first, then `dir`'s parent (which
+ * holds `dir`'s own entry). A new database's files are written by PGlite from an initdb
+ * made in memory, and nothing syncs them: a checkpoint syncs only what it changed itself.
+ */
+function syncTree(dir: string) {
+  const sync = (p: string) => {
+    const fd = fs.openSync(p, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) sync(p);
+    }
+    sync(d);
+  };
+  walk(dir);
+  sync(path.dirname(path.resolve(dir)));
+}
+
 export async function openPglite(dataDir?: string): Promise<Db> {
   // in memory (tests, `memory://`) there is no disk to be durable on
+  const made = dataDir !== undefined && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   const pg = dataDir ? await PGlite.create({ fs: new DurableNodeFS(dataDir), parsers, startParams: DURABLE_START_PARAMS }) : await PGlite.create({ parsers });
+  if (made) syncTree(dataDir);
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Omit<Tx, 'atCommit'> => ({
     async query(sql, params) {
       const r = await q.query(sql, params as unknown[]);
