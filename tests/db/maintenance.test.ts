@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb, openDb, setDb, type Db } from '../../src/server/db/index.ts';
-import { keepStatistics, maintain } from '../../src/server/db/maintenance.ts';
+import { checkpointIfDue, keepStatistics, maintain } from '../../src/server/db/maintenance.ts';
 import { migrate } from '../../src/server/db/migrate.ts';
 import { migratedDb, pglite } from '../fixtures/engines.ts';
 
@@ -91,6 +91,24 @@ describe('embedded maintenance', () => {
     await db.exec(`insert into public.probe_c select generate_series(1181, 1237)`);
     expect(await maintain(db)).toEqual({ ...nothing, analyzed: ['public.probe_c'], vacuumed: ['public.probe_c'] });
     expect((await stats(db, 'public.probe_c')).vacuums).toBe(1);
+  });
+
+  it('checkpoints as PostgreSQL’s checkpointer would: once the WAL since the last one reaches the limit, or its time has come', async () => {
+    const redo = async () => (await db.query<{ redo: string }>(`select redo_lsn::text as redo from pg_control_checkpoint()`)).rows[0].redo;
+    await db.exec('checkpoint');
+    const before = await redo();
+    expect(await checkpointIfDue(db, { afterMs: 0 })).toBe(false); // its time has come, but nothing was written since
+    await db.exec(`create table public.probe_f (id integer, pad text not null)`);
+    await db.exec(`insert into public.probe_f select g, repeat('x', 200) from generate_series(1, 5000) g`); // about 1.3 MB of WAL
+    expect(await checkpointIfDue(db)).toBe(false); // PostgreSQL's settings: 5 minutes, or half of 1 GB
+    expect(await checkpointIfDue(db, { walBytes: 4 * 1024 * 1024 })).toBe(false);
+    expect(await redo()).toBe(before);
+    expect(await checkpointIfDue(db, { walBytes: 512 * 1024 })).toBe(true);
+    expect(await redo()).not.toBe(before);
+    expect(await checkpointIfDue(db, { walBytes: 512 * 1024 })).toBe(false); // only its own record since
+    await db.exec(`insert into public.probe_f select g, repeat('x', 200) from generate_series(1, 10) g`);
+    expect(await checkpointIfDue(db, { afterMs: 60_000 })).toBe(false);
+    expect(await checkpointIfDue(db, { afterMs: 0 })).toBe(true);
   });
 });
 

@@ -18,6 +18,12 @@
 // (pg_class.relpages, which both record). The server runs a pass when it first opens the
 // database and then once a minute (autovacuum's naptime); PGlite's single connection
 // queues the work with the requests, table by table.
+//
+// The same pass is the embedded engine's checkpointer. PGlite runs PostgreSQL as a
+// standalone backend, which checkpoints only when it is closed: its WAL grew for as long as
+// the server ran, and after a power cut the whole of it, since the server started, was
+// replayed. checkpointIfDue() applies PostgreSQL's own settings (checkpoint_timeout, 5 min;
+// max_wal_size, 1 GB) as its checkpointer would.
 import type { Db } from './types.ts';
 
 export const ANALYZE_THRESHOLD = 50;
@@ -70,10 +76,35 @@ export async function maintain(db: Db, { afterRestart = false } = {}): Promise<M
   return run;
 }
 
+/** WAL since the last checkpoint's redo point that is only that checkpoint's own record. */
+export const CHECKPOINT_RECORD_BYTES = 1024;
+
 /**
- * Runs maintain() now (as the first pass after a restart), then every intervalMs until the
- * returned function is called (it resolves once a pass under way has finished). A pass
- * that fails is reported and the next one tries again; passes never overlap.
+ * A checkpoint if PostgreSQL's checkpointer would have made one by now: WAL written since
+ * the last one (more than that checkpoint's own record), and either checkpoint_timeout
+ * passed since it or half of max_wal_size written (the checkpointer aims to finish before
+ * max_wal_size). True when it made one. A checkpoint writes the changed pages to their
+ * files and syncs them, so the WAL before it can be recycled and need not be replayed.
+ */
+export async function checkpointIfDue(db: Db, limits: { afterMs?: number; walBytes?: number } = {}): Promise<boolean> {
+  // (limits: the settings' values in their place, for tests)
+  const { rows } = await db.query<{ due: boolean }>(
+    `select pg_wal_lsn_diff(pg_current_wal_lsn(), c.redo_lsn) > $1
+            and (now() - c.checkpoint_time >= coalesce($2::float8 * interval '1 millisecond', current_setting('checkpoint_timeout')::interval)
+                 or pg_wal_lsn_diff(pg_current_wal_lsn(), c.redo_lsn) >= coalesce($3::float8, pg_size_bytes(current_setting('max_wal_size')) / 2)) as due
+     from pg_control_checkpoint() c`,
+    [CHECKPOINT_RECORD_BYTES, limits.afterMs ?? null, limits.walBytes ?? null],
+  );
+  if (!rows[0]?.due) return false;
+  await db.exec('checkpoint');
+  return true;
+}
+
+/**
+ * Runs maintain() (as the first pass after a restart) and checkpointIfDue() now, then both
+ * every intervalMs until the returned function is called (it resolves once a pass under
+ * way has finished). A pass that fails is reported and the next one tries again; passes
+ * never overlap.
  */
 export async function keepStatistics(db: Db, intervalMs = MAINTENANCE_INTERVAL_MS): Promise<() => Promise<void>> {
   let running: Promise<unknown> | null = null;
@@ -81,17 +112,22 @@ export async function keepStatistics(db: Db, intervalMs = MAINTENANCE_INTERVAL_M
   let first = true;
   const pass = () => {
     if (running || stopped) return running;
-    running = maintain(db, { afterRestart: first })
-      .then((r) => {
+    running = (async () => {
+      try {
+        const r = await maintain(db, { afterRestart: first });
         first = false;
         if (r.failed.length && !stopped) console.error(`[tandem] embedded maintenance could not analyse ${r.failed.join(', ')}; it will try again`);
-      })
-      .catch((err) => {
+      } catch (err) {
         if (!stopped) console.error('[tandem] embedded maintenance (analyze/vacuum) failed; it will try again', err);
-      })
-      .finally(() => {
-        running = null;
-      });
+      }
+      try {
+        await checkpointIfDue(db);
+      } catch (err) {
+        if (!stopped) console.error('[tandem] embedded checkpoint failed; it will try again', err);
+      }
+    })().finally(() => {
+      running = null;
+    });
     return running;
   };
   await pass();
