@@ -230,13 +230,13 @@ describe.each(engines())('push on $name', (engine) => {
     expect(await w.q(`select device_id, mutation_id from public.reconciliation_items where client_id = $1`, [b.clientId])).toEqual([{ device_id: b.deviceId, mutation_id: 2 }]);
   });
 
-  it('applies each push of a group alone when one of them fails the group (a client id of another device), and keeps that client out of groups after', async () => {
+  it('applies each push of a group alone when one of them fails the group (a client id of another device), and keeps that device’s client (not the id’s owner) out of groups after', async () => {
     const w = world();
     const p = await product();
-    const [a, c] = [await w.tablet(w.seed.cafeLocationId, 'F1'), await w.tablet(w.seed.cafeLocationId, 'F3')];
-    // the café tablet's client id, used by another device
-    await push(w.cafe, { clientId: w.cafe.clientId, schemaVersion: SCHEMA_VERSION, mutations: [] }, w.db);
-    const b = { ...(await w.tablet(w.seed.cafeLocationId, 'F2')), clientId: w.cafe.clientId };
+    const [a, c, owner] = [await w.tablet(w.seed.cafeLocationId, 'F1'), await w.tablet(w.seed.cafeLocationId, 'F3'), await w.tablet(w.seed.cafeLocationId, 'F0')];
+    // one tablet's client id, used by another device
+    await push(owner, { clientId: owner.clientId, schemaVersion: SCHEMA_VERSION, mutations: [] }, w.db);
+    const b = { ...(await w.tablet(w.seed.cafeLocationId, 'F2')), clientId: owner.clientId };
     const counted = counting(w);
     const release = await holdGate(w, w.seed.cafeLocationId);
     // settled from the start: a refusal may come before the gate's holders are through
@@ -249,17 +249,22 @@ describe.each(engines())('push on $name', (engine) => {
     expect(await transactionsOf([a.clientId, c.clientId])).toBe(2);
     expect(await w.q(`select count(*)::int as n from public.mutation_log where device_id = $1`, [b.deviceId])).toEqual([{ n: 0 }]);
 
-    // the same three again (the refused tablet retrying): it is kept out of the group, and
-    // the others go together
+    // the same three again (the refused tablet retrying), and the client id's owner: the
+    // refused device is kept out of the group (whatever the case of the id), and the others,
+    // the owner too, go together
     counted.transactions = 0;
     const release2 = await holdGate(w, w.seed.cafeLocationId);
-    const again = Promise.allSettled([a, b, c].map((t, i) => push(t, { clientId: i === 1 ? t.clientId.toUpperCase() : t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 3, 2) }, counted.db)));
+    const again = Promise.allSettled([
+      ...[a, b, c].map((t, i) => push(t, { clientId: i === 1 ? t.clientId.toUpperCase() : t.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(t, p, 3, 2) }, counted.db)),
+      push(owner, { clientId: owner.clientId, schemaVersion: SCHEMA_VERSION, mutations: soldOuts(owner, p, 1, 2) }, counted.db),
+    ]);
     await release2();
-    const [ra2, rb2, rc2] = await again;
-    expect(counted.transactions).toBe(2); // a and c together, b alone
+    const [ra2, rb2, rc2, ro2] = await again;
+    expect(counted.transactions).toBe(2); // a, c and the owner together, b alone
     expect(rb2).toMatchObject({ status: 'rejected', reason: { code: 'FORBIDDEN' } });
-    expect([ra2, rc2]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 4 } }, { status: 'fulfilled', value: { lastMutationId: 4 } }]);
+    expect([ra2, rc2, ro2]).toMatchObject([{ status: 'fulfilled', value: { lastMutationId: 4 } }, { status: 'fulfilled', value: { lastMutationId: 4 } }, { status: 'fulfilled', value: { lastMutationId: 2 } }]);
     expect(await transactionsOf([a.clientId, c.clientId])).toBe(3);
+    expect(await transactionsOf([a.clientId, c.clientId, owner.clientId])).toBe(3);
   });
 
   it('never puts two pushes of one client in a group: the second finds the first’s mutations applied', async () => {

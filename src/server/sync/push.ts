@@ -72,8 +72,8 @@ interface QueuedPush {
 export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
   2,
   (group, next) =>
-    !failedAlone(next.req.clientId) &&
-    !failedAlone(group[0].req.clientId) &&
+    !failedAlone(next) &&
+    !failedAlone(group[0]) &&
     !next.hooks.beforeCommit &&
     !group[0].hooks.beforeCommit &&
     next.db === group[0].db &&
@@ -84,27 +84,30 @@ export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
 );
 
 /**
- * How long a client whose push was refused on its own (a client id of another device, 403;
- * a device revoked, 401) is kept out of groups. Such a push fails every group it joins, and
+ * How long a device's client whose push was refused on its own (a client id of another
+ * device, 403; a device revoked, 401) is kept out of groups. Such a push fails every group it joins, and
  * each failed group is applied again push by push: a tablet retrying it would double its
  * location's work. Kept apart, it costs only its own transaction. (A gap or a passing
  * failure says nothing of the next push, and does not count.)
  */
 export const APART_MS = 60_000;
 const apart = new Map<string, number>();
+/** The device and the client id together: the device refused, not the client id's owner. */
+const apartKey = (p: QueuedPush) => `${p.device.deviceId}:${p.req.clientId.toLowerCase()}`;
 
-function failedAlone(clientId: string): boolean {
-  const until = apart.get(clientId.toLowerCase());
+function failedAlone(p: QueuedPush): boolean {
+  const key = apartKey(p);
+  const until = apart.get(key);
   if (until === undefined) return false;
   if (until > Date.now()) return true;
-  apart.delete(clientId.toLowerCase());
+  apart.delete(key);
   return false;
 }
 
-function keepApart(clientId: string) {
+function keepApart(p: QueuedPush) {
   const now = Date.now();
-  if (apart.size >= 1000) for (const [id, until] of apart) if (until <= now) apart.delete(id);
-  apart.set(clientId.toLowerCase(), now + APART_MS);
+  if (apart.size >= 1000) for (const [key, until] of apart) if (until <= now) apart.delete(key);
+  apart.set(apartKey(p), now + APART_MS);
 }
 
 export function push(device: DeviceIdentity, req: PushRequest, db?: Db, hooks: PushHooks = {}): Promise<PushResponse> {
@@ -143,7 +146,7 @@ async function applyGroup(group: QueuedPush[]): Promise<Settled<PushResponse>[]>
   const out: Settled<PushResponse>[] = [];
   for (const p of group) {
     const s = await settle(applyPush(p));
-    if (!s.ok && s.error instanceof AppError && (s.error.code === 'FORBIDDEN' || s.error.code === 'UNAUTHENTICATED')) keepApart(p.req.clientId);
+    if (!s.ok && s.error instanceof AppError && (s.error.code === 'FORBIDDEN' || s.error.code === 'UNAUTHENTICATED')) keepApart(p);
     out.push(s);
   }
   return out;
