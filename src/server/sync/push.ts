@@ -85,10 +85,10 @@ export const locationGate = new GroupingGate<QueuedPush, PushResponse>(
 
 /**
  * How long a device's client whose push was refused on its own (a client id of another
- * device, 403; a device revoked, 401) is kept out of groups. Such a push fails every group it joins, and
- * each failed group is applied again push by push: a tablet retrying it would double its
- * location's work. Kept apart, it costs only its own transaction. (A gap or a passing
- * failure says nothing of the next push, and does not count.)
+ * device, 403; a device revoked, 401) is kept out of groups. Such a push fails every group
+ * it joins, and each failed group is applied again push by push: a tablet retrying it would
+ * double its location's work. Kept apart, it costs only its own transaction. (A gap or a
+ * passing failure says nothing of the next push, and does not count.)
  */
 export const APART_MS = 60_000;
 const apart = new Map<string, number>();
