@@ -102,3 +102,14 @@ it('syncs a new database’s files once made (PGlite unpacks them from an initdb
     await again.close();
   }
 });
+
+it('will not make a new database over a directory that holds files but no PG_VERSION', async () => {
+  const data = path.join(dir, 'pglite'); // the database beforeEach made
+  await db.transaction(async (tx) => void (await tx.query('insert into sale values (1, 450)')));
+  await db.close();
+  fs.renameSync(path.join(data, 'PG_VERSION'), path.join(dir, 'PG_VERSION.saved'));
+  await expect(openPglite(data)).rejects.toThrow(/holds files but no PG_VERSION/);
+  fs.renameSync(path.join(dir, 'PG_VERSION.saved'), path.join(data, 'PG_VERSION'));
+  db = await openPglite(data); // (closed by afterEach)
+  expect((await db.query('select cents from sale')).rows).toEqual([{ cents: 450 }]);
+});

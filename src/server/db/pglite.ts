@@ -79,6 +79,14 @@ function syncTree(dir: string) {
 export async function openPglite(dataDir?: string): Promise<Db> {
   // in memory (tests, `memory://`) there is no disk to be durable on
   const made = dataDir !== undefined && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  // PGlite makes a new database wherever PG_VERSION is missing, over whatever is there:
+  // a database that lost that one file (a partial copy or restore) would be wiped
+  if (made && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+    throw new Error(
+      `${dataDir} holds files but no PG_VERSION, so it is not a whole database; Tandem will not make a new one over it. ` +
+        'Restore the directory from its backup, or, if it is a new installation that failed to start, delete it.',
+    );
+  }
   const pg = dataDir ? await PGlite.create({ fs: new DurableNodeFS(dataDir), parsers, startParams: DURABLE_START_PARAMS }) : await PGlite.create({ parsers });
   if (made) syncTree(dataDir);
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Omit<Tx, 'atCommit'> => ({
